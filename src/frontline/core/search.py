@@ -1,0 +1,170 @@
+"""Full-text search behind one interface: SQLite FTS5 or PostgreSQL tsvector + GIN.
+
+Every searchable kind of object (customers now; cases, products, orders... later) registers a
+small integer code. A document is the searchable text of one object; it is written by the
+service that changes the object, in the same transaction. Queries are prefix matches on every
+word ("just harr" finds "Justine Harrington"), ranked by BM25 (SQLite) or ts_rank (PostgreSQL).
+
+Text is normalised in Python before it reaches either engine (lower case, accents removed,
+punctuation split), so both engines see the same words and behave the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from django.db import connection
+
+KIND_CODES: dict[str, int] = {}
+_ROWID_SHIFT = 40  # SQLite rowid = kind code << 40 | object id
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_QUERY_WORDS = 8
+
+
+def register_kind(kind: str, code: int) -> None:
+    """Reserve ``code`` for ``kind``. Codes are stored in the index: never reuse or renumber one."""
+    existing = KIND_CODES.get(kind)
+    if existing is not None and existing != code:
+        raise ValueError(f"search kind {kind!r} is already registered as {existing}")
+    if code in KIND_CODES.values() and existing is None:
+        raise ValueError(f"search code {code} is already taken")
+    KIND_CODES[kind] = code
+
+
+def _code(kind: str) -> int:
+    try:
+        return KIND_CODES[kind]
+    except KeyError as exc:
+        raise ValueError(f"search kind {kind!r} is not registered") from exc
+
+
+def normalise(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_WORD.findall(stripped)).replace("_", " ")
+
+
+def words(text: str) -> list[str]:
+    return normalise(text).split()
+
+
+def digit_suffixes(digits: str, shortest: int = 4) -> list[str]:
+    """Every suffix of a phone number, so a prefix query on them is a substring search."""
+    only = re.sub(r"\D", "", digits)
+    return [only[i:] for i in range(0, max(len(only) - shortest + 1, 0))]
+
+
+def _vendor() -> str:
+    return connection.vendor
+
+
+def _rowid(code: int, object_id: int) -> int:
+    return (code << _ROWID_SHIFT) | object_id
+
+
+def index_document(kind: str, object_id: int, parts: Iterable[str]) -> None:
+    index_many(kind, [(object_id, parts)])
+
+
+def index_many(kind: str, documents: Iterable[tuple[int, Iterable[str]]]) -> None:
+    code = _code(kind)
+    rows = [(object_id, normalise(" ".join(p for p in parts if p))) for object_id, parts in documents]
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        if _vendor() == "postgresql":
+            cursor.executemany(
+                "INSERT INTO core_search_document (kind, object_id, body) VALUES (%s, %s, %s) "
+                "ON CONFLICT (kind, object_id) DO UPDATE SET body = EXCLUDED.body",
+                [(code, object_id, body) for object_id, body in rows],
+            )
+        else:
+            cursor.executemany(
+                "DELETE FROM core_search_fts WHERE rowid = %s",
+                [(_rowid(code, object_id),) for object_id, _ in rows],
+            )
+            cursor.executemany(
+                "INSERT INTO core_search_fts (rowid, body) VALUES (%s, %s)",
+                [(_rowid(code, object_id), body) for object_id, body in rows],
+            )
+
+
+def remove_document(kind: str, object_id: int) -> None:
+    code = _code(kind)
+    with connection.cursor() as cursor:
+        if _vendor() == "postgresql":
+            cursor.execute(
+                "DELETE FROM core_search_document WHERE kind = %s AND object_id = %s", [code, object_id]
+            )
+        else:
+            cursor.execute("DELETE FROM core_search_fts WHERE rowid = %s", [_rowid(code, object_id)])
+
+
+def _query_words(query: str) -> list[str]:
+    return words(query)[:MAX_QUERY_WORDS]
+
+
+def search_ids(kind: str, query: str, *, limit: int = 50, offset: int = 0) -> list[int]:
+    """Ids of the objects of ``kind`` matching every word of ``query`` as a prefix, best first."""
+    terms = _query_words(query)
+    if not terms:
+        return []
+    code = _code(kind)
+    with connection.cursor() as cursor:
+        if _vendor() == "postgresql":
+            tsquery = " & ".join(f"{term}:*" for term in terms)
+            cursor.execute(
+                "SELECT object_id FROM core_search_document, to_tsquery('simple', %s) q "
+                "WHERE kind = %s AND vector @@ q "
+                "ORDER BY ts_rank(vector, q) DESC, object_id DESC LIMIT %s OFFSET %s",
+                [tsquery, code, limit, offset],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        match = " ".join(f'"{term}"*' for term in terms)
+        low = _rowid(code, 0)
+        high = _rowid(code + 1, 0) - 1
+        cursor.execute(
+            "SELECT rowid FROM core_search_fts WHERE core_search_fts MATCH %s "
+            "AND rowid BETWEEN %s AND %s ORDER BY rank, rowid DESC LIMIT %s OFFSET %s",
+            [match, low, high, limit, offset],
+        )
+        mask = (1 << _ROWID_SHIFT) - 1
+        return [row[0] & mask for row in cursor.fetchall()]
+
+
+def count_matches(kind: str, query: str, *, cap: int = 10_000) -> int:
+    """How many objects match (counted up to ``cap``, enough for a paginator)."""
+    terms = _query_words(query)
+    if not terms:
+        return 0
+    code = _code(kind)
+    with connection.cursor() as cursor:
+        if _vendor() == "postgresql":
+            tsquery = " & ".join(f"{term}:*" for term in terms)
+            cursor.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM core_search_document "
+                "WHERE kind = %s AND vector @@ to_tsquery('simple', %s) LIMIT %s) s",
+                [code, tsquery, cap],
+            )
+        else:
+            match = " ".join(f'"{term}"*' for term in terms)
+            cursor.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM core_search_fts WHERE core_search_fts MATCH %s "
+                "AND rowid BETWEEN %s AND %s LIMIT %s)",
+                [match, _rowid(code, 0), _rowid(code + 1, 0) - 1, cap],
+            )
+        return int(cursor.fetchone()[0])
+
+
+def clear_kind(kind: str) -> None:
+    code = _code(kind)
+    with connection.cursor() as cursor:
+        if _vendor() == "postgresql":
+            cursor.execute("DELETE FROM core_search_document WHERE kind = %s", [code])
+        else:
+            cursor.execute(
+                "DELETE FROM core_search_fts WHERE rowid BETWEEN %s AND %s",
+                [_rowid(code, 0), _rowid(code + 1, 0) - 1],
+            )

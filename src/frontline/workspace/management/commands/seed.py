@@ -1,0 +1,472 @@
+"""``frontline seed --scale {demo,s,m,l}``: fill an empty database with the demo data set.
+
+Deterministic: one ``random.Random(demo_data.SEED)`` draws everything, so two runs give the same
+people, in the same order, with the same stories (dates are relative to the time of the run).
+
+* Staff (one per role, DESIGN.md section 4), teams and portal logins go through the accounts
+  services, so they are audited like any user an administrator creates.
+* Customers, their contacts, addresses, external ids, tags and timelines are written with
+  ``bulk_create`` in batches - 3,000 customers (demo) to 1,000,000 (l) - then the search index is
+  rebuilt in bulk (``customers.services.customers_reindex``) and one ``workspace.seeded`` audit
+  entry records the run.
+
+The seed refuses a database that already has customers or demo users, and does nothing when the
+demo data set is already there.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from argparse import ArgumentParser
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import models, transaction
+from django.utils import timezone
+
+from frontline.accounts import services as accounts
+from frontline.audit import services as audit
+from frontline.audit.models import AuditEntry
+from frontline.customers import services as customers
+from frontline.customers.choices import AddressKind, ContactKind
+from frontline.customers.models import (
+    Address,
+    ContactPoint,
+    Customer,
+    ExternalId,
+    Interaction,
+    Organisation,
+    Tag,
+)
+from frontline.customers.normalize import clean_contact
+from frontline.workspace import demo_data
+from frontline.workspace.demo_data import DEMO_PASSWORD, CustomerSpec, InteractionSpec, StoryCustomer
+
+SEEDED_VERB = "workspace.seeded"
+BATCH = 2_000
+DUPLICATE_SHARE = 0.01  # near-duplicate customers, for the duplicates page
+SHOP = "shop"
+
+
+@contextmanager
+def explicit_timestamps(*model_classes: type[models.Model]) -> Iterator[None]:
+    """Let ``created_at`` / ``updated_at`` keep the past dates we give them (they are auto_now
+    fields). Only for this generator: rows describe years of history written in seconds."""
+    changed = []
+    for model in model_classes:
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
+                changed.append((field, field.auto_now, field.auto_now_add))
+                field.auto_now = field.auto_now_add = False
+    try:
+        yield
+    finally:
+        for field, auto_now, auto_now_add in changed:
+            field.auto_now, field.auto_now_add = auto_now, auto_now_add
+
+
+class Seeder:
+    def __init__(self, *, scale: str, now: datetime, progress: bool, total: int | None = None) -> None:
+        self.scale = scale
+        self.total = total if total is not None else demo_data.SCALES[scale]
+        self.now = now
+        self.progress = progress
+        self.rng = random.Random(demo_data.SEED)
+        self.users: dict[str, Any] = {}
+        self.organisations: list[Organisation] = []
+        self.tags: dict[str, Tag] = {}
+        self.counts = {
+            "customers": 0,
+            "contact_points": 0,
+            "addresses": 0,
+            "interactions": 0,
+            "duplicates": 0,
+        }
+        self._pending: list[tuple[Customer, CustomerSpec | StoryCustomer, list[InteractionSpec]]] = []
+
+    # --- staff --------------------------------------------------------------------------------
+    def staff(self) -> None:
+        user_model = get_user_model()
+        for member in demo_data.STAFF:
+            user = accounts.user_create(
+                username=member.username,
+                email=f"{member.username}@{demo_data.STAFF_EMAIL_DOMAIN}",
+                role=member.role,
+                password=DEMO_PASSWORD,
+                first_name=member.first_name,
+                last_name=member.last_name,
+                approval_limit=member.approval_limit,
+                by=None,
+            )
+            if member.superuser:
+                # No service grants superuser status (only createsuperuser does); the demo admin
+                # needs it for the admin site.
+                user_model.objects.filter(pk=user.pk).update(is_superuser=True, is_staff=True)
+            self.users[member.username] = user
+        for spec in demo_data.TEAMS:
+            team = accounts.team_create(name=spec.name, description=spec.description, by=None)
+            accounts.team_add_member(team=team, user=self.users[spec.lead], is_lead=True, by=None)
+            for username in spec.members:
+                accounts.team_add_member(team=team, user=self.users[username], by=None)
+
+    # --- organisations and tags ---------------------------------------------------------------
+    def reference_data(self) -> None:
+        extra = max(0, self.total // 150 - len(demo_data.ORGANISATIONS))
+        specs = [*demo_data.ORGANISATIONS, *demo_data.generated_organisations(self.rng, extra)]
+        when = self.now - timedelta(days=5 * 365)
+        self.organisations = Organisation.objects.bulk_create(
+            [
+                Organisation(name=s.name, domain=s.domain, notes=s.notes, created_at=when, updated_at=when)
+                for s in specs
+            ],
+            batch_size=BATCH,
+        )
+        names = sorted({*demo_data.TAGS, *(t for s in demo_data.STORY_CUSTOMERS for t in s.tags)})
+        Tag.objects.bulk_create([Tag(name=name) for name in names])
+        self.tags = {t.name: t for t in Tag.objects.filter(name__in=names)}
+
+    # --- customers ----------------------------------------------------------------------------
+    def story_customers(self) -> None:
+        by_name = {o.name: o for o in self.organisations}
+        for story in demo_data.STORY_CUSTOMERS:
+            user = None
+            if story.portal_username:
+                user = accounts.user_create(
+                    username=story.portal_username,
+                    email=story.email,
+                    role="customer",
+                    password=DEMO_PASSWORD,
+                    first_name=story.first_name,
+                    last_name=story.last_name,
+                    by=None,
+                )
+                self.users[story.portal_username] = user
+            created = self.now - timedelta(days=400 + 37 * len(self._pending))
+            customer = Customer(
+                first_name=story.first_name,
+                last_name=story.last_name,
+                organisation=by_name.get(story.organisation),
+                job_title=story.job_title,
+                language=story.language,
+                time_zone=story.time_zone,
+                preferred_channel=story.preferred_channel,
+                marketing_consent=story.marketing_consent,
+                marketing_consent_at=created if story.marketing_consent else None,
+                user=user,
+                created_at=created,
+                updated_at=created,
+            )
+            entries = [
+                InteractionSpec(
+                    occurred_at=self.now - timedelta(days=step.days_ago),
+                    kind=step.kind,
+                    channel=step.channel,
+                    direction=step.direction,
+                    summary=step.summary,
+                    body=step.body,
+                    is_internal=step.is_internal,
+                    actor=step.actor,
+                )
+                for step in story.story
+            ]
+            self._pending.append((customer, story, entries))
+        first, last, email = demo_data.JUSTINE_TWIN
+        place = demo_data.Place("US", "San Francisco", "CA", "", "America/Los_Angeles", "")
+        twin = CustomerSpec(
+            first, last, "en", place, email, "+1 415 555 0134", created_at=self.now - timedelta(days=30)
+        )
+        twin.interactions = [
+            InteractionSpec(
+                self.now - timedelta(days=30),
+                "call",
+                "phone",
+                "inbound",
+                "Called about a shirt order; no account found under her name",
+                actor="",
+            )
+        ]
+        self._pending.append((self._customer_row(twin), twin, twin.interactions))
+        self.counts["duplicates"] += 1
+        self._flush()
+
+    def generated_customers(self) -> None:
+        agents = tuple(m.username for m in demo_data.STAFF if m.role in ("agent", "lead"))
+        generator = demo_data.CustomerGenerator(
+            self.rng, now=self.now, agents=agents, organisations=len(self.organisations)
+        )
+        remaining = self.total - len(self._pending) - self.counts["customers"]
+        duplicates = max(1, int(remaining * DUPLICATE_SHARE))
+        originals: list[CustomerSpec] = []
+        bar = self._bar(remaining)
+        for index in range(remaining - duplicates):
+            spec = generator.customer()
+            if index % 7 == 0 and len(originals) < duplicates:
+                originals.append(spec)
+            self._pending.append((self._customer_row(spec), spec, spec.interactions))
+            if len(self._pending) >= BATCH:
+                bar.update(self._flush())
+        for original in originals[:duplicates]:
+            twin = generator.near_duplicate(original)
+            self._pending.append((self._customer_row(twin), twin, twin.interactions))
+            self.counts["duplicates"] += 1
+        bar.update(self._flush())
+        bar.close()
+
+    def _customer_row(self, spec: CustomerSpec) -> Customer:
+        org = self.organisations[spec.organisation] if spec.organisation is not None else None
+        created = spec.created_at or self.now
+        return Customer(
+            first_name=spec.first_name,
+            last_name=spec.last_name,
+            organisation=org,
+            job_title=spec.job_title,
+            language=spec.language,
+            time_zone=spec.place.time_zone,
+            preferred_channel=spec.preferred_channel,
+            marketing_consent=spec.marketing_consent,
+            marketing_consent_at=created if spec.marketing_consent else None,
+            created_at=created,
+            updated_at=created,
+        )
+
+    def _flush(self) -> int:
+        """Write the pending customers and everything that hangs off them."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return 0
+        for customer, _spec, entries in pending:
+            if entries:
+                customer.last_interaction_at = max(e.occurred_at for e in entries)
+        Customer.objects.bulk_create([c for c, _s, _e in pending], batch_size=BATCH)
+        contacts: list[ContactPoint] = []
+        addresses: list[Address] = []
+        external_ids: list[ExternalId] = []
+        links: list[Any] = []
+        interactions: list[Interaction] = []
+        through = Customer.tags.through
+        for customer, spec, entries in pending:
+            created = customer.created_at
+            contacts += self._contacts(customer, spec, created)
+            addresses += self._addresses(customer, spec, created)
+            if isinstance(spec, CustomerSpec) and spec.external_id:
+                external_ids.append(ExternalId(customer=customer, system=SHOP, value=spec.external_id))
+            elif isinstance(spec, StoryCustomer):
+                number = 10001 + demo_data.STORY_CUSTOMERS.index(spec)
+                external_ids.append(ExternalId(customer=customer, system=SHOP, value=f"C-{number}"))
+            links += [through(customer_id=customer.pk, tag_id=self.tags[t].pk) for t in spec.tags]
+            for entry in entries:
+                actor = self.users.get(entry.actor) if entry.actor else None
+                interactions.append(
+                    Interaction(
+                        customer=customer,
+                        occurred_at=entry.occurred_at,
+                        kind=entry.kind,
+                        channel=entry.channel,
+                        direction=entry.direction,
+                        is_internal=entry.is_internal,
+                        actor=actor,
+                        actor_label=actor.username if actor else "",
+                        summary=entry.summary,
+                        body=entry.body,
+                        data=entry.data,
+                        created_at=entry.occurred_at,
+                    )
+                )
+        ContactPoint.objects.bulk_create(contacts, batch_size=BATCH)
+        Address.objects.bulk_create(addresses, batch_size=BATCH)
+        ExternalId.objects.bulk_create(external_ids, batch_size=BATCH)
+        through.objects.bulk_create(links, batch_size=BATCH)
+        Interaction.objects.bulk_create(interactions, batch_size=BATCH)
+        self.counts["customers"] += len(pending)
+        self.counts["contact_points"] += len(contacts)
+        self.counts["addresses"] += len(addresses)
+        self.counts["interactions"] += len(interactions)
+        return len(pending)
+
+    def _contacts(
+        self, customer: Customer, spec: CustomerSpec | StoryCustomer, when: datetime
+    ) -> list[ContactPoint]:
+        values: list[tuple[str, str, str]] = []
+        if spec.email:
+            values.append((ContactKind.EMAIL, spec.email, ""))
+        if spec.phone:
+            values.append((ContactKind.PHONE, spec.phone, ""))
+        if isinstance(spec, CustomerSpec):
+            if spec.extra_email:
+                values.append((ContactKind.EMAIL, spec.extra_email, ""))
+            if spec.social:
+                values.append((ContactKind.SOCIAL, spec.social[1], spec.social[0]))
+        rows, primaries = [], set()
+        for kind, raw, platform in values:
+            value, normalized = clean_contact(kind, raw, platform)
+            rows.append(
+                ContactPoint(
+                    customer=customer,
+                    kind=kind,
+                    value=value,
+                    normalized=normalized,
+                    platform=platform,
+                    label="work" if customer.organisation_id else "",
+                    is_primary=kind not in primaries,
+                    created_at=when,
+                    updated_at=when,
+                )
+            )
+            primaries.add(kind)
+        return rows
+
+    def _addresses(
+        self, customer: Customer, spec: CustomerSpec | StoryCustomer, when: datetime
+    ) -> list[Address]:
+        if isinstance(spec, StoryCustomer):
+            line1, postal, city, region, country, billing = (
+                spec.line1,
+                spec.postal_code,
+                spec.city,
+                spec.region,
+                spec.country,
+                False,
+            )
+        else:
+            if not spec.line1:
+                return []
+            place = spec.place
+            line1, postal, city, region, country, billing = (
+                spec.line1,
+                spec.postal_code,
+                place.city,
+                place.region,
+                place.country,
+                spec.billing,
+            )
+        kinds = [AddressKind.SHIPPING, AddressKind.BILLING] if billing else [AddressKind.SHIPPING]
+        return [
+            Address(
+                customer=customer,
+                kind=kind,
+                line1=line1,
+                city=city,
+                region=region,
+                postal_code=postal,
+                country=country,
+                is_primary=True,
+                created_at=when,
+                updated_at=when,
+            )
+            for kind in kinds
+        ]
+
+    def _bar(self, total: int) -> Any:
+        from tqdm import tqdm
+
+        return tqdm(
+            total=total,
+            desc=f"Seeding {self.scale}",
+            unit="customer",
+            file=sys.stderr,
+            leave=False,
+            disable=not self.progress,
+        )
+
+    # --- all of it ----------------------------------------------------------------------------
+    def run(self) -> dict[str, int]:
+        started = time.monotonic()
+        with transaction.atomic():
+            self.staff()
+            with explicit_timestamps(Customer, ContactPoint, Address, Organisation, Interaction):
+                self.reference_data()
+                self.story_customers()
+                self.generated_customers()
+            indexed = customers.customers_reindex()
+            self.counts.update(
+                staff=len(demo_data.STAFF),
+                portal_users=sum(1 for s in demo_data.STORY_CUSTOMERS if s.portal_username),
+                teams=len(demo_data.TEAMS),
+                organisations=len(self.organisations),
+                indexed=indexed,
+            )
+            audit.record(
+                actor=None,
+                verb=SEEDED_VERB,
+                data={
+                    "scale": self.scale,
+                    "seed": demo_data.SEED,
+                    **self.counts,
+                    "seconds": round(time.monotonic() - started, 1),
+                },
+            )
+        return self.counts
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill an empty database with the deterministic demo data set: one user per role (password "
+        f"{DEMO_PASSWORD!r}), teams, organisations, and multilingual customers with their timelines. "
+        "Scales: " + ", ".join(f"{k} = {v:,} customers" for k, v in demo_data.SCALES.items()) + "."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--scale",
+            choices=list(demo_data.SCALES),
+            default="demo",
+            help="How many customers (default: demo).",
+        )
+        parser.add_argument(
+            "--customers",
+            type=int,
+            default=None,
+            metavar="N",
+            help="Create N customers instead of the scale's number (at least 20; for tests and quick looks).",
+        )
+        parser.add_argument("--no-progress", action="store_true", help="Do not show a progress bar.")
+
+    def handle(self, *args: Any, scale: str = "demo", **options: Any) -> None:
+        done = AuditEntry.objects.filter(verb=SEEDED_VERB).order_by("-created_at").first()
+        if done is not None:
+            self.stdout.write(
+                f"The demo data set is already loaded (scale {done.data.get('scale')}, "
+                f"{done.data.get('customers', 0):,} customers, on {done.created_at:%Y-%m-%d %H:%M}); nothing to do."
+            )
+            return
+        usernames = [m.username for m in demo_data.STAFF] + [
+            s.portal_username for s in demo_data.STORY_CUSTOMERS if s.portal_username
+        ]
+        taken = sorted(
+            get_user_model().objects.filter(username__in=usernames).values_list("username", flat=True)
+        )
+        existing = Customer.objects.count()
+        if taken or existing:
+            found = []
+            if existing:
+                found.append(f"{existing:,} customers")
+            if taken:
+                found.append(f"users {', '.join(taken)}")
+            raise CommandError(
+                f"This database already has data ({'; '.join(found)}). The seed only fills an empty "
+                "database: point DATABASE_URL at a new one (or delete the SQLite file) and run "
+                "'frontline migrate' then 'frontline seed' again.",
+                returncode=1,
+            )
+        total = options.get("customers")
+        if total is not None and total < 20:
+            raise CommandError("--customers must be at least 20 (the seeds' own customers come first).")
+        stream = getattr(self.stderr, "_out", sys.stderr)
+        progress = not options.get("no_progress") and hasattr(stream, "isatty") and stream.isatty()
+        started = time.monotonic()
+        now = timezone.now().replace(minute=0, second=0, microsecond=0)
+        counts = Seeder(scale=scale, now=now, progress=progress, total=total).run()
+        seconds = time.monotonic() - started
+        self.stdout.write(
+            self.style.SUCCESS(f"Seeded scale {scale} in {seconds:.1f} s: ")
+            + f"{counts['staff']} staff users, {counts['portal_users']} portal customers, {counts['teams']} teams, "
+            f"{counts['organisations']:,} organisations, {counts['customers']:,} customers "
+            f"({counts['duplicates']} near-duplicates), {counts['contact_points']:,} contact points, "
+            f"{counts['addresses']:,} addresses, {counts['interactions']:,} interactions."
+        )

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "workspace"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("search/", views.quick_search, name="quick_search"),
+]
