@@ -37,7 +37,9 @@ def free_port() -> int:
 
 
 def frontline(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(FRONTLINE + list(args), env=env, cwd=OUT, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        FRONTLINE + list(args), env=env, cwd=OUT, capture_output=True, text=True, check=True
+    )
     return result.stdout
 
 
@@ -57,7 +59,16 @@ def session_cookie(env: dict[str, str]) -> str:
 
 def wrk(url: str, cookie: str, seconds: int, connections: int) -> str:
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"Cookie: sessionid={cookie}", url],
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-H",
+            f"Cookie: sessionid={cookie}",
+            url,
+        ],
         capture_output=True,
         text=True,
         timeout=seconds + 60,
@@ -74,7 +85,9 @@ def wrk(url: str, cookie: str, seconds: int, connections: int) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", choices=["demo", "s", "m", "l"], default="s")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
@@ -88,17 +101,21 @@ def main() -> int:
     env.setdefault("SECRET_KEY", "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
 
     frontline(env, "migrate", "--no-input")
-    count = frontline(env, "shell", "-c", "from frontline.customers.models import Customer; print(Customer.objects.count())")
+    count = frontline(
+        env, "shell", "-c", "from frontline.customers.models import Customer; print(Customer.objects.count())"
+    )
     if int(count.strip().splitlines()[-1]) == 0:
         started = time.perf_counter()
         frontline(env, "seed", "--scale", args.scale)
         print(f"seeded scale {args.scale} in {time.perf_counter() - started:.1f} s")
-    customers = frontline(env, "shell", "-c", "from frontline.customers.models import Customer; print(Customer.objects.count())")
+    customers = frontline(
+        env, "shell", "-c", "from frontline.customers.models import Customer; print(Customer.objects.count())"
+    )
     cookie = session_cookie(env)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        FRONTLINE + ["serve", "--no-worker", "--port", str(port), "--workers", str(args.workers)],
+        [*FRONTLINE, "serve", "--no-worker", "--port", str(port), "--workers", str(args.workers)],
         env=env,
         cwd=OUT,
         stdout=subprocess.DEVNULL,
@@ -111,22 +128,37 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.2)
-        targets = [("customer list (page 1)", "/customers/"), ("customer list (page 20)", "/customers/?page=20")]
+        targets = [
+            ("customer list (page 1)", "/customers/"),
+            ("customer list (page 20)", "/customers/?page=20"),
+        ]
         targets += [(f"search '{q}'", f"/customers/?q={urllib.request.quote(q)}") for q in QUERIES[:4]]
-        targets += [("quick search 'harr'", "/quick-search/?q=harr"), ("API list", "/api/v1/customers?limit=50")]
-        print(f"customers: {customers.strip().splitlines()[-1]}  database: {env['DATABASE_URL'].split(':')[0]}  "
-              f"web processes: {args.workers}  connections: {args.connections}  {args.seconds}s each")
+        targets += [
+            ("quick search 'harr'", "/quick-search/?q=harr"),
+            ("API list", "/api/v1/customers?limit=50"),
+        ]
+        print(
+            f"customers: {customers.strip().splitlines()[-1]}  database: {env['DATABASE_URL'].split(':')[0]}  "
+            f"web processes: {args.workers}  connections: {args.connections}  {args.seconds}s each"
+        )
         use_wrk = shutil.which("wrk") is not None
         for label, path in targets:
-            urllib.request.urlopen(urllib.request.Request(base + path, headers={"Cookie": f"sessionid={cookie}"}))
+            urllib.request.urlopen(
+                urllib.request.Request(base + path, headers={"Cookie": f"sessionid={cookie}"})
+            )
             if use_wrk:
                 line = wrk(base + path, cookie, args.seconds, args.connections)
             else:
                 sys.path.insert(0, str(ROOT / "bench"))
                 import http_load
 
-                line = http_load.run(label, [base + path], seconds=args.seconds, concurrency=args.connections,
-                                     headers={"Cookie": f"sessionid={cookie}"}).line()
+                line = http_load.run(
+                    label,
+                    [base + path],
+                    seconds=args.seconds,
+                    concurrency=args.connections,
+                    headers={"Cookie": f"sessionid={cookie}"},
+                ).line()
             print(f"{label:<28} {line}", flush=True)
     finally:
         server.send_signal(signal.SIGTERM)

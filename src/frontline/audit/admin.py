@@ -5,7 +5,7 @@ from .models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
     list_display = ("created_at", "actor_label", "verb", "target_type", "target_label", "request_id")
     list_filter = ("verb", "target_type")
     search_fields = ("verb", "actor_label", "target_label", "target_id", "request_id")

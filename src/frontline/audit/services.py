@@ -23,7 +23,7 @@ def record(
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     entry = AuditEntry(
         actor=actor if is_user else None,
-        actor_label=actor.get_username() if is_user else "system",
+        actor_label=actor.get_username() if actor is not None and is_user else "system",
         verb=verb,
         data=data or {},
         request_id=current_request_id(),

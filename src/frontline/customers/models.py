@@ -68,7 +68,10 @@ class Customer(TimeStampedModel):
     language = models.CharField(_("language"), max_length=8, default="en")
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     preferred_channel = models.CharField(
-        _("preferred channel"), max_length=10, choices=PreferredChannel.choices, default=PreferredChannel.EMAIL
+        _("preferred channel"),
+        max_length=10,
+        choices=PreferredChannel.choices,
+        default=PreferredChannel.EMAIL,
     )
     marketing_consent = models.BooleanField(_("marketing consent"), default=False)
     marketing_consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
@@ -135,7 +138,9 @@ class ContactPoint(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["customer", "kind"], condition=Q(is_primary=True), name="contact_one_primary_per_kind"
             ),
-            models.UniqueConstraint(fields=["customer", "kind", "normalized"], name="contact_unique_per_customer"),
+            models.UniqueConstraint(
+                fields=["customer", "kind", "normalized"], name="contact_unique_per_customer"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -144,7 +149,9 @@ class ContactPoint(TimeStampedModel):
 
 class Address(TimeStampedModel):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
-    kind = models.CharField(_("kind"), max_length=10, choices=AddressKind.choices, default=AddressKind.SHIPPING)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=AddressKind.choices, default=AddressKind.SHIPPING
+    )
     line1 = models.CharField(_("address line 1"), max_length=200)
     line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
     city = models.CharField(_("city"), max_length=100)
@@ -197,7 +204,9 @@ class Interaction(models.Model):
     direction = models.CharField(
         _("direction"), max_length=10, choices=Direction.choices, default=Direction.INTERNAL
     )
-    is_internal = models.BooleanField(_("internal"), default=False, help_text=_("Not visible to the customer."))
+    is_internal = models.BooleanField(
+        _("internal"), default=False, help_text=_("Not visible to the customer.")
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

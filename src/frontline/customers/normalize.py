@@ -51,7 +51,9 @@ def clean_contact(kind: str, value: str, platform: str = "") -> tuple[str, str]:
     if kind == ContactKind.PHONE:
         digits = re.sub(r"\D", "", value)
         if not 6 <= len(digits) <= 15 or re.search(r"[^\d\s()+.\-/x]", value, re.IGNORECASE):
-            raise ValidationError(_("Enter a valid phone number (6 to 15 digits, optionally starting with +)."))
+            raise ValidationError(
+                _("Enter a valid phone number (6 to 15 digits, optionally starting with +).")
+            )
         return value, normalize_phone(value)
     if kind == ContactKind.SOCIAL:
         if not platform:

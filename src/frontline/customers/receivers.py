@@ -9,7 +9,6 @@ from frontline.core import live
 
 from . import events
 
-
 logger = logging.getLogger(__name__)
 
 

@@ -38,7 +38,9 @@ def _with_primary_contacts(qs: QuerySet[Customer]) -> QuerySet[Customer]:
     return qs.select_related("organisation").prefetch_related(
         Prefetch(
             "contact_points",
-            queryset=ContactPoint.objects.filter(is_primary=True, kind__in=[ContactKind.EMAIL, ContactKind.PHONE]),
+            queryset=ContactPoint.objects.filter(
+                is_primary=True, kind__in=[ContactKind.EMAIL, ContactKind.PHONE]
+            ),
             to_attr="primary_contacts",
         ),
         "tags",
@@ -82,7 +84,9 @@ class CustomerPage:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def customer_list_for_user(*, user: Any, filters: CustomerFilters, offset: int = 0, limit: int = 50) -> CustomerPage:
+def customer_list_for_user(
+    *, user: Any, filters: CustomerFilters, offset: int = 0, limit: int = 50
+) -> CustomerPage:
     """One page of customers for the list view and the API.
 
     With a search query the full-text index supplies the ranked ids: straight from the index
@@ -114,8 +118,14 @@ def customer_list_for_user(*, user: Any, filters: CustomerFilters, offset: int =
         visible = set(qs.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
         matching = [pk for pk in ids if pk in visible]
         page_ids = matching[offset : offset + limit]
-        rows = {c.pk: c for c in _with_primary_contacts(Customer.objects.filter(pk__in=page_ids))} if page_ids else {}
-        return CustomerPage([rows[pk] for pk in page_ids if pk in rows], len(matching), offset, limit, ranked=True)
+        rows = (
+            {c.pk: c for c in _with_primary_contacts(Customer.objects.filter(pk__in=page_ids))}
+            if page_ids
+            else {}
+        )
+        return CustomerPage(
+            [rows[pk] for pk in page_ids if pk in rows], len(matching), offset, limit, ranked=True
+        )
 
     ordering = LIST_ORDERINGS.get(filters.order, LIST_ORDERINGS["name"])
     total = qs.count()
@@ -154,8 +164,10 @@ def customer_quick_search(*, user: Any, query: str, limit: int = 8) -> list[Cust
 
 def customer_get_for_user(*, user: Any, pk: int) -> Customer:
     """The customer with everything the 360 page and the API detail show, in fixed queries."""
-    qs = customers_visible_to(user).select_related("organisation", "merged_into", "user").prefetch_related(
-        "contact_points", "addresses", "tags", "external_ids"
+    qs = (
+        customers_visible_to(user)
+        .select_related("organisation", "merged_into", "user")
+        .prefetch_related("contact_points", "addresses", "tags", "external_ids")
     )
     try:
         return qs.get(pk=pk)
@@ -183,14 +195,18 @@ def customer_timeline(*, customer_id: int, filters: TimelineFilters, limit: int 
         qs = qs.filter(is_internal=False)
     if filters.before is not None:
         if filters.before_id is not None:
-            qs = qs.filter(Q(occurred_at__lt=filters.before) | Q(occurred_at=filters.before, id__lt=filters.before_id))
+            qs = qs.filter(
+                Q(occurred_at__lt=filters.before) | Q(occurred_at=filters.before, id__lt=filters.before_id)
+            )
         else:
             qs = qs.filter(occurred_at__lt=filters.before)
     return list(qs.order_by("-occurred_at", "-id")[:limit])
 
 
 def customer_timeline_counts(*, customer_id: int) -> dict[str, int]:
-    rows = Interaction.objects.filter(customer_id=customer_id).values("kind").annotate(n=Count("id")).order_by()
+    rows = (
+        Interaction.objects.filter(customer_id=customer_id).values("kind").annotate(n=Count("id")).order_by()
+    )
     return {row["kind"]: row["n"] for row in rows}
 
 
@@ -246,7 +262,9 @@ def customer_duplicate_candidates(*, customer: Customer, limit: int = 10) -> lis
         similar = (
             Customer.objects.filter(status=CustomerStatus.ACTIVE)
             .exclude(pk=customer.pk)
-            .filter(last_name__iexact=customer.last_name, first_name__istartswith=customer.first_name[:1])[:200]
+            .filter(last_name__iexact=customer.last_name, first_name__istartswith=customer.first_name[:1])[
+                :200
+            ]
         )
         for other in similar:
             ratio = _name_similarity(customer, other)
@@ -275,7 +293,9 @@ def duplicate_pairs(*, limit: int = 50) -> list[DuplicatePair]:
     pairs: list[tuple[int, int, str]] = []
     seen: set[tuple[int, int]] = set()
     shared = (
-        ContactPoint.objects.filter(customer__status=CustomerStatus.ACTIVE, kind__in=[ContactKind.EMAIL, ContactKind.PHONE])
+        ContactPoint.objects.filter(
+            customer__status=CustomerStatus.ACTIVE, kind__in=[ContactKind.EMAIL, ContactKind.PHONE]
+        )
         .values("kind", "normalized")
         .annotate(n=Count("customer_id", distinct=True))
         .filter(n__gt=1)
@@ -317,9 +337,9 @@ def duplicate_pairs(*, limit: int = 50) -> list[DuplicatePair]:
         if keys:
             by_block: dict[tuple[str, str], list[Customer]] = {}
             for customer in Customer.objects.filter(block_q, status=CustomerStatus.ACTIVE).order_by("pk"):
-                by_block.setdefault((customer.last_name.casefold(), customer.first_name[:1].casefold()), []).append(
-                    customer
-                )
+                by_block.setdefault(
+                    (customer.last_name.casefold(), customer.first_name[:1].casefold()), []
+                ).append(customer)
             for members_list in by_block.values():
                 for i, a in enumerate(members_list):
                     for b in members_list[i + 1 :]:
@@ -338,7 +358,9 @@ def duplicate_contact_groups_count(*, cap: int = 1000) -> int:
     The dashboards show this as the size of the duplicates backlog; ``duplicate_pairs`` lists them.
     """
     shared = (
-        ContactPoint.objects.filter(customer__status=CustomerStatus.ACTIVE, kind__in=[ContactKind.EMAIL, ContactKind.PHONE])
+        ContactPoint.objects.filter(
+            customer__status=CustomerStatus.ACTIVE, kind__in=[ContactKind.EMAIL, ContactKind.PHONE]
+        )
         .values("kind", "normalized")
         .annotate(n=Count("customer_id", distinct=True))
         .filter(n__gt=1)
@@ -356,7 +378,9 @@ def organisation_names(*, prefix: str, limit: int = 15) -> list[str]:
     if not prefix:
         return []
     return list(
-        Organisation.objects.filter(name__istartswith=prefix).order_by("name").values_list("name", flat=True)[:limit]
+        Organisation.objects.filter(name__istartswith=prefix)
+        .order_by("name")
+        .values_list("name", flat=True)[:limit]
     )
 
 

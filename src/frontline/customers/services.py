@@ -164,8 +164,10 @@ def customers_reindex(*, customer_ids: Iterable[int] | None = None, batch_size: 
     batches of ``batch_size`` (any number of them stays within the database's parameter limit);
     merged customers among them lose their document. Returns the number of documents written.
     """
-    base = Customer.objects.exclude(status=CustomerStatus.MERGED).select_related("organisation").prefetch_related(
-        "contact_points", "external_ids"
+    base = (
+        Customer.objects.exclude(status=CustomerStatus.MERGED)
+        .select_related("organisation")
+        .prefetch_related("contact_points", "external_ids")
     )
     done = 0
     if customer_ids is not None:
@@ -260,7 +262,9 @@ def _add_contact(customer: Customer, item: ContactInput, field_name: str = "cont
     except ValidationError as exc:
         raise DomainError(exc.messages[0], field=field_name) from None
     if customer.contact_points.filter(kind=item.kind, normalized=normalized).exists():
-        raise Conflict(_("%(value)s is already recorded for this customer.") % {"value": value}, field=field_name)
+        raise Conflict(
+            _("%(value)s is already recorded for this customer.") % {"value": value}, field=field_name
+        )
     has_primary = customer.contact_points.filter(kind=item.kind, is_primary=True).exists()
     if item.is_primary and has_primary:
         customer.contact_points.filter(kind=item.kind, is_primary=True).update(is_primary=False)
@@ -391,7 +395,9 @@ def customer_create(*, by: Any | None, data: CustomerInput) -> Customer:
         _set_external_id(customer, system, value)
     tags = _set_tags(customer, data.tags)
     customer_reindex(customer_id=customer.pk)
-    audit.record(actor=by, verb="customer.created", target=customer, data={**_profile(customer), "tags": tags})
+    audit.record(
+        actor=by, verb="customer.created", target=customer, data={**_profile(customer), "tags": tags}
+    )
     _on_commit(lambda: events.customer_created.send(sender=Customer, customer_id=customer.pk))
     return customer
 
@@ -438,7 +444,9 @@ def _prepare_customer(data: CustomerInput) -> _PreparedCustomer:
         except ValidationError as exc:
             raise DomainError(exc.messages[0], field=field_name) from None
         if (item.kind, normalized) in seen:
-            raise Conflict(_("%(value)s is already recorded for this customer.") % {"value": value}, field=field_name)
+            raise Conflict(
+                _("%(value)s is already recorded for this customer.") % {"value": value}, field=field_name
+            )
         seen.add((item.kind, normalized))
         has_primary = any(c.kind == item.kind and c.is_primary for c in contacts)
         if item.is_primary and has_primary:  # the later primary wins, as in _add_contact
@@ -513,7 +521,8 @@ def customer_create_many(
                 raise BulkItemError(
                     index,
                     Conflict(
-                        _("External id %(system)s:%(value)s is given twice.") % {"system": ext.system, "value": ext.value},
+                        _("External id %(system)s:%(value)s is given twice.")
+                        % {"system": ext.system, "value": ext.value},
                         field="external_ids",
                     ),
                 )
@@ -563,7 +572,9 @@ def customer_create_many(
                 Customer(
                     first_name=data.first_name.strip(),
                     last_name=data.last_name.strip(),
-                    organisation=organisations[(data.organisation_id, data.organisation_name.strip().casefold())],
+                    organisation=organisations[
+                        (data.organisation_id, data.organisation_name.strip().casefold())
+                    ],
                     job_title=data.job_title.strip(),
                     language=data.language,
                     time_zone=data.time_zone,
@@ -592,7 +603,10 @@ def customer_create_many(
         through.objects.bulk_create(links, batch_size=batch_size)
         for customer, item in zip(customers, batch, strict=True):
             audit.record(
-                actor=by, verb="customer.created", target=customer, data={**_profile(customer), "tags": item.tags}
+                actor=by,
+                verb="customer.created",
+                target=customer,
+                data={**_profile(customer), "tags": item.tags},
             )
         ids = [c.pk for c in customers]
         _reindex_many(ids)
@@ -620,7 +634,7 @@ def customer_update(
     customer_id: int,
     by: Any | None,
     changes: dict[str, Any],
-    organisation_id: int | None | object = ...,
+    organisation_id: int | object | None = ...,
     organisation_name: str | None = None,
     tags: list[str] | None = None,
 ) -> Customer:
@@ -629,7 +643,9 @@ def customer_update(
     _require_active(customer)
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
-        raise DomainError(_("Unknown field %(name)s.") % {"name": sorted(unknown)[0]}, field=sorted(unknown)[0])
+        raise DomainError(
+            _("Unknown field %(name)s.") % {"name": sorted(unknown)[0]}, field=sorted(unknown)[0]
+        )
     _validate_profile(changes)
     before = _profile(customer)
     before_tags = sorted(customer.tags.values_list("name", flat=True))
@@ -695,7 +711,10 @@ def contact_point_remove(*, contact_point_id: int, by: Any | None) -> None:
             successor.save(update_fields=["is_primary", "updated_at"])
     customer_reindex(customer_id=customer.pk)
     audit.record(
-        actor=by, verb="customer.contact_removed", target=customer, data={"kind": point.kind, "value": point.value}
+        actor=by,
+        verb="customer.contact_removed",
+        target=customer,
+        data={"kind": point.kind, "value": point.value},
     )
 
 
@@ -710,7 +729,10 @@ def contact_point_set_primary(*, contact_point_id: int, by: Any | None) -> Conta
     point.is_primary = True
     point.save(update_fields=["is_primary", "updated_at"])
     audit.record(
-        actor=by, verb="customer.contact_primary", target=customer, data={"kind": point.kind, "value": point.value}
+        actor=by,
+        verb="customer.contact_primary",
+        target=customer,
+        data={"kind": point.kind, "value": point.value},
     )
     return point
 
@@ -755,7 +777,10 @@ def external_id_set(*, customer_id: int, by: Any | None, system: str, value: str
     ext = _set_external_id(customer, system, value)
     customer_reindex(customer_id=customer.pk)
     audit.record(
-        actor=by, verb="customer.external_id_set", target=customer, data={"system": ext.system, "value": ext.value}
+        actor=by,
+        verb="customer.external_id_set",
+        target=customer,
+        data={"system": ext.system, "value": ext.value},
     )
     return ext
 
@@ -791,7 +816,11 @@ def organisation_create(
     if Organisation.objects.filter(name__iexact=name).exists():
         raise Conflict(_("An organisation named %(name)s already exists.") % {"name": name}, field="name")
     org = Organisation.objects.create(
-        name=name, domain=domain.strip().lower(), external_id=external_id.strip(), phone=phone.strip(), notes=notes
+        name=name,
+        domain=domain.strip().lower(),
+        external_id=external_id.strip(),
+        phone=phone.strip(),
+        notes=notes,
     )
     audit.record(actor=by, verb="organisation.created", target=org, data={"name": name})
     return org
@@ -858,7 +887,7 @@ def interaction_record(
         direction=direction,
         is_internal=is_internal,
         actor=actor if is_user else None,
-        actor_label=actor.get_username() if is_user else "",
+        actor_label=actor.get_username() if actor is not None and is_user else "",
         source_type=ContentType.objects.get_for_model(source) if source is not None else None,
         source_id=str(source.pk) if source is not None else "",
         data=data or {},
@@ -890,8 +919,14 @@ def interaction_log(
     """A staff member logs a call, meeting, note or message they had with the customer."""
     customer = _lock(customer_id)
     _require_active(customer)
-    if kind not in (InteractionKind.NOTE, InteractionKind.CALL, InteractionKind.MEETING, InteractionKind.EMAIL,
-                    InteractionKind.CHAT, InteractionKind.SOCIAL):
+    if kind not in (
+        InteractionKind.NOTE,
+        InteractionKind.CALL,
+        InteractionKind.MEETING,
+        InteractionKind.EMAIL,
+        InteractionKind.CHAT,
+        InteractionKind.SOCIAL,
+    ):
         raise DomainError(_("Staff can log notes, calls, meetings and messages."), field="kind")
     if occurred_at is not None and occurred_at > timezone.now():
         raise DomainError(_("An interaction cannot be in the future."), field="occurred_at")
@@ -906,7 +941,9 @@ def interaction_log(
         is_internal=is_internal or kind == InteractionKind.NOTE,
         occurred_at=occurred_at,
     )
-    audit.record(actor=by, verb="customer.interaction_logged", target=customer, data={"kind": kind, "id": entry.pk})
+    audit.record(
+        actor=by, verb="customer.interaction_logged", target=customer, data={"kind": kind, "id": entry.pk}
+    )
     return entry
 
 
@@ -943,7 +980,10 @@ def customer_merge(*, survivor_id: int, merged_id: int, by: Any | None, reason: 
     registered app's rows move; ``merged`` stays as a pointer to the survivor. Reversible."""
     if survivor_id == merged_id:
         raise DomainError(_("A customer cannot be merged into itself."), field="merged_id")
-    locked = {c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[survivor_id, merged_id]).order_by("pk")}
+    locked = {
+        c.pk: c
+        for c in Customer.objects.select_for_update().filter(pk__in=[survivor_id, merged_id]).order_by("pk")
+    }
     if survivor_id not in locked:
         raise NotFound(_("Customer %(id)s does not exist.") % {"id": survivor_id}, field="survivor_id")
     if merged_id not in locked:
@@ -1022,22 +1062,34 @@ def customer_merge(*, survivor_id: int, merged_id: int, by: Any | None, reason: 
     merged.save(update_fields=["status", "merged_into", "updated_at"])
 
     record = MergeRecord.objects.create(
-        survivor=survivor, merged=merged, merged_by=by if getattr(by, "is_authenticated", False) else None,
-        moved=moved, reason=reason.strip()[:255],
+        survivor=survivor,
+        merged=merged,
+        merged_by=by if getattr(by, "is_authenticated", False) else None,
+        moved=moved,
+        reason=reason.strip()[:255],
     )
     customer_reindex(customer_id=survivor.pk)
     customer_reindex(customer_id=merged.pk)
     summary = _("Merged customer #%(id)s (%(name)s) into this record") % {"id": merged.pk, "name": merged}
     interaction_record(
-        customer_id=survivor.pk, kind=InteractionKind.MERGE, summary=summary, actor=by, is_internal=True,
-        source=record, data={"merged_id": merged.pk, "reason": record.reason},
+        customer_id=survivor.pk,
+        kind=InteractionKind.MERGE,
+        summary=summary,
+        actor=by,
+        is_internal=True,
+        source=record,
+        data={"merged_id": merged.pk, "reason": record.reason},
     )
     audit.record(
         actor=by,
         verb="customer.merged",
         target=survivor,
-        data={"merged_id": merged.pk, "merge_id": record.pk, "reason": record.reason,
-              "moved": {k: len(v) for k, v in moved.items() if isinstance(v, list)}},
+        data={
+            "merged_id": merged.pk,
+            "merge_id": record.pk,
+            "reason": record.reason,
+            "moved": {k: len(v) for k, v in moved.items() if isinstance(v, list)},
+        },
     )
     _on_commit(
         lambda: events.customer_merged.send(
@@ -1073,12 +1125,16 @@ def customer_unmerge(*, merge_id: int, by: Any | None) -> MergeRecord:
     for key, handler in MERGE_HANDLERS.items():
         if key in moved:
             handler.undo(merged.pk, moved[key])
-    ContactPoint.objects.filter(pk__in=moved.get("contact_points", []), customer=survivor).update(customer=merged)
+    ContactPoint.objects.filter(pk__in=moved.get("contact_points", []), customer=survivor).update(
+        customer=merged
+    )
     ContactPoint.objects.filter(pk__in=moved.get("demoted_contact_points", [])).update(is_primary=True)
     Address.objects.filter(pk__in=moved.get("addresses", []), customer=survivor).update(customer=merged)
     Address.objects.filter(pk__in=moved.get("demoted_addresses", [])).update(is_primary=True)
     ExternalId.objects.filter(pk__in=moved.get("external_ids", []), customer=survivor).update(customer=merged)
-    Interaction.objects.filter(pk__in=moved.get("interactions", []), customer=survivor).update(customer=merged)
+    Interaction.objects.filter(pk__in=moved.get("interactions", []), customer=survivor).update(
+        customer=merged
+    )
     survivor.tags.remove(*moved.get("tags", []))
     for name, value in moved.get("survivor_before", {}).items():
         setattr(survivor, name, value)
@@ -1096,10 +1152,19 @@ def customer_unmerge(*, merge_id: int, by: Any | None) -> MergeRecord:
     customer_reindex(customer_id=survivor.pk)
     customer_reindex(customer_id=merged.pk)
     interaction_record(
-        customer_id=survivor.pk, kind=InteractionKind.MERGE, actor=by, is_internal=True, source=record,
+        customer_id=survivor.pk,
+        kind=InteractionKind.MERGE,
+        actor=by,
+        is_internal=True,
+        source=record,
         summary=_("Reversed the merge of customer #%(id)s") % {"id": merged.pk},
     )
-    audit.record(actor=by, verb="customer.unmerged", target=survivor, data={"merged_id": merged.pk, "merge_id": record.pk})
+    audit.record(
+        actor=by,
+        verb="customer.unmerged",
+        target=survivor,
+        data={"merged_id": merged.pk, "merge_id": record.pk},
+    )
     _on_commit(
         lambda: events.customer_unmerged.send(
             sender=Customer, survivor_id=survivor.pk, merged_id=merged.pk, merge_id=record.pk

@@ -10,14 +10,17 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from frontline.accounts import roles
 
+StrOrPromise = str | Promise
+
 
 @dataclass(frozen=True)
 class NavEntry:
-    label: str
+    label: StrOrPromise
     url_name: str
     icon: str
     permission: str
@@ -27,12 +30,20 @@ class NavEntry:
 SECTIONS: tuple[NavEntry, ...] = (
     NavEntry(_("Dashboard"), "workspace:home", "speedometer2", roles.WORKSPACE, "/$"),
     NavEntry(_("Customers"), "customers:customer_list", "people", roles.CUSTOMER_VIEW, "/customers/"),
-    NavEntry(_("Duplicates"), "customers:duplicate_list", "intersect", roles.CUSTOMER_MERGE, "/customers/duplicates/"),
+    NavEntry(
+        _("Duplicates"),
+        "customers:duplicate_list",
+        "intersect",
+        roles.CUSTOMER_MERGE,
+        "/customers/duplicates/",
+    ),
     NavEntry(_("Audit log"), "audit:audit_list", "journal-text", roles.AUDIT_VIEW, "/audit/"),
 )
 
 USER_MENU: tuple[NavEntry, ...] = (
-    NavEntry(_("Profile, security and API tokens"), "accounts:profile", "person-gear", "", "/accounts/profile/"),
+    NavEntry(
+        _("Profile, security and API tokens"), "accounts:profile", "person-gear", "", "/accounts/profile/"
+    ),
     NavEntry(_("API documentation"), "api:openapi-view", "braces", roles.WORKSPACE, "/api/v1/docs"),
     NavEntry(_("Administration"), "admin:index", "gear", roles.USER_MANAGE, "/admin/"),
 )

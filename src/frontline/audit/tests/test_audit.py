@@ -15,7 +15,9 @@ def test_record_keeps_actor_target_data_and_request_context():
     id_token = request_id_var.set("req-12345678")
     ip_token = client_ip_var.set("127.0.0.1")
     try:
-        entry = services.record(actor=user, verb="user.updated", target=user, data={"role": ["agent", "admin"]})
+        entry = services.record(
+            actor=user, verb="user.updated", target=user, data={"role": ["agent", "admin"]}
+        )
     finally:
         request_id_var.reset(id_token)
         client_ip_var.reset(ip_token)

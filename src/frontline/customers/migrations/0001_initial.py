@@ -6,182 +6,488 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, unique=True, verbose_name='name')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, unique=True, verbose_name="name")),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('domain', models.CharField(blank=True, db_index=True, max_length=200, verbose_name='web domain')),
-                ('external_id', models.CharField(blank=True, db_index=True, max_length=100, verbose_name='external id')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='phone')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "domain",
+                    models.CharField(blank=True, db_index=True, max_length=200, verbose_name="web domain"),
+                ),
+                (
+                    "external_id",
+                    models.CharField(blank=True, db_index=True, max_length=100, verbose_name="external id"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="phone")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
             ],
             options={
-                'ordering': ['name'],
-                'indexes': [models.Index(fields=['name'], name='org_name_idx')],
+                "ordering": ["name"],
+                "indexes": [models.Index(fields=["name"], name="org_name_idx")],
             },
         ),
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('first_name', models.CharField(blank=True, max_length=100, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=100, verbose_name='last name')),
-                ('job_title', models.CharField(blank=True, max_length=100, verbose_name='job title')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('merged', 'Merged'), ('blocked', 'Blocked')], default='active', max_length=10, verbose_name='status')),
-                ('language', models.CharField(default='en', max_length=8, verbose_name='language')),
-                ('time_zone', models.CharField(default='UTC', max_length=64, verbose_name='time zone')),
-                ('preferred_channel', models.CharField(choices=[('email', 'Email'), ('phone', 'Phone'), ('sms', 'SMS'), ('chat', 'Chat'), ('portal', 'Portal')], default='email', max_length=10, verbose_name='preferred channel')),
-                ('marketing_consent', models.BooleanField(default=False, verbose_name='marketing consent')),
-                ('marketing_consent_at', models.DateTimeField(blank=True, null=True, verbose_name='consent given at')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('last_interaction_at', models.DateTimeField(blank=True, null=True)),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_from', to='customers.customer')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='customer', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='customers', to='customers.organisation', verbose_name='organisation')),
-                ('tags', models.ManyToManyField(blank=True, related_name='customers', to='customers.tag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("first_name", models.CharField(blank=True, max_length=100, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=100, verbose_name="last name")),
+                ("job_title", models.CharField(blank=True, max_length=100, verbose_name="job title")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("merged", "Merged"), ("blocked", "Blocked")],
+                        default="active",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("language", models.CharField(default="en", max_length=8, verbose_name="language")),
+                ("time_zone", models.CharField(default="UTC", max_length=64, verbose_name="time zone")),
+                (
+                    "preferred_channel",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("phone", "Phone"),
+                            ("sms", "SMS"),
+                            ("chat", "Chat"),
+                            ("portal", "Portal"),
+                        ],
+                        default="email",
+                        max_length=10,
+                        verbose_name="preferred channel",
+                    ),
+                ),
+                ("marketing_consent", models.BooleanField(default=False, verbose_name="marketing consent")),
+                (
+                    "marketing_consent_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="consent given at"),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                ("last_interaction_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merged_from",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="customer",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="customers",
+                        to="customers.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
+                ("tags", models.ManyToManyField(blank=True, related_name="customers", to="customers.tag")),
             ],
             options={
-                'ordering': ['last_name', 'first_name', 'id'],
-                'permissions': [('merge_customer', 'Can merge customers'), ('import_customer', 'Can import customers')],
+                "ordering": ["last_name", "first_name", "id"],
+                "permissions": [
+                    ("merge_customer", "Can merge customers"),
+                    ("import_customer", "Can import customers"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ContactPoint',
+            name="ContactPoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('email', 'Email'), ('phone', 'Phone'), ('social', 'Social')], max_length=10, verbose_name='kind')),
-                ('value', models.CharField(max_length=254, verbose_name='value')),
-                ('normalized', models.CharField(editable=False, max_length=254)),
-                ('platform', models.CharField(blank=True, choices=[('', '—'), ('x', 'X / Twitter'), ('facebook', 'Facebook'), ('instagram', 'Instagram'), ('whatsapp', 'WhatsApp'), ('linkedin', 'LinkedIn'), ('tiktok', 'TikTok')], max_length=16, verbose_name='platform')),
-                ('label', models.CharField(blank=True, help_text='work, home, mobile…', max_length=30, verbose_name='label')),
-                ('is_primary', models.BooleanField(default=False, verbose_name='primary')),
-                ('verified_at', models.DateTimeField(blank=True, null=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contact_points', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("email", "Email"), ("phone", "Phone"), ("social", "Social")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("value", models.CharField(max_length=254, verbose_name="value")),
+                ("normalized", models.CharField(editable=False, max_length=254)),
+                (
+                    "platform",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "—"),
+                            ("x", "X / Twitter"),
+                            ("facebook", "Facebook"),
+                            ("instagram", "Instagram"),
+                            ("whatsapp", "WhatsApp"),
+                            ("linkedin", "LinkedIn"),
+                            ("tiktok", "TikTok"),
+                        ],
+                        max_length=16,
+                        verbose_name="platform",
+                    ),
+                ),
+                (
+                    "label",
+                    models.CharField(
+                        blank=True, help_text="work, home, mobile…", max_length=30, verbose_name="label"
+                    ),
+                ),
+                ("is_primary", models.BooleanField(default=False, verbose_name="primary")),
+                ("verified_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contact_points",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kind', '-is_primary', 'id'],
-                'indexes': [models.Index(fields=['kind', 'normalized'], name='contact_lookup_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_primary', True)), fields=('customer', 'kind'), name='contact_one_primary_per_kind'), models.UniqueConstraint(fields=('customer', 'kind', 'normalized'), name='contact_unique_per_customer')],
+                "ordering": ["kind", "-is_primary", "id"],
+                "indexes": [models.Index(fields=["kind", "normalized"], name="contact_lookup_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_primary", True)),
+                        fields=("customer", "kind"),
+                        name="contact_one_primary_per_kind",
+                    ),
+                    models.UniqueConstraint(
+                        fields=("customer", "kind", "normalized"), name="contact_unique_per_customer"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Address',
+            name="Address",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('shipping', 'Shipping'), ('billing', 'Billing'), ('other', 'Other')], default='shipping', max_length=10, verbose_name='kind')),
-                ('line1', models.CharField(max_length=200, verbose_name='address line 1')),
-                ('line2', models.CharField(blank=True, max_length=200, verbose_name='address line 2')),
-                ('city', models.CharField(max_length=100, verbose_name='city')),
-                ('region', models.CharField(blank=True, max_length=100, verbose_name='region / state')),
-                ('postal_code', models.CharField(blank=True, max_length=20, verbose_name='postal code')),
-                ('country', models.CharField(help_text='ISO 3166-1 alpha-2 code', max_length=2, verbose_name='country')),
-                ('is_primary', models.BooleanField(default=False, verbose_name='primary')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='addresses', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("shipping", "Shipping"), ("billing", "Billing"), ("other", "Other")],
+                        default="shipping",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("line1", models.CharField(max_length=200, verbose_name="address line 1")),
+                ("line2", models.CharField(blank=True, max_length=200, verbose_name="address line 2")),
+                ("city", models.CharField(max_length=100, verbose_name="city")),
+                ("region", models.CharField(blank=True, max_length=100, verbose_name="region / state")),
+                ("postal_code", models.CharField(blank=True, max_length=20, verbose_name="postal code")),
+                (
+                    "country",
+                    models.CharField(
+                        help_text="ISO 3166-1 alpha-2 code", max_length=2, verbose_name="country"
+                    ),
+                ),
+                ("is_primary", models.BooleanField(default=False, verbose_name="primary")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="addresses",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'addresses',
-                'ordering': ['-is_primary', 'kind', 'id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_primary', True)), fields=('customer', 'kind'), name='address_one_primary_per_kind')],
+                "verbose_name_plural": "addresses",
+                "ordering": ["-is_primary", "kind", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_primary", True)),
+                        fields=("customer", "kind"),
+                        name="address_one_primary_per_kind",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ExternalId',
+            name="ExternalId",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('system', models.CharField(max_length=50, verbose_name='system')),
-                ('value', models.CharField(max_length=100, verbose_name='value')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='external_ids', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("system", models.CharField(max_length=50, verbose_name="system")),
+                ("value", models.CharField(max_length=100, verbose_name="value")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="external_ids",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['system'],
-                'indexes': [models.Index(fields=['value'], name='external_id_value_idx')],
-                'constraints': [models.UniqueConstraint(fields=('system', 'value'), name='external_id_unique')],
+                "ordering": ["system"],
+                "indexes": [models.Index(fields=["value"], name="external_id_value_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("system", "value"), name="external_id_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Interaction',
+            name="Interaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(verbose_name='when')),
-                ('kind', models.CharField(choices=[('note', 'Note'), ('call', 'Call'), ('email', 'Email'), ('chat', 'Chat'), ('social', 'Social message'), ('meeting', 'Meeting'), ('case', 'Case'), ('message', 'Case message'), ('order', 'Order'), ('shipment', 'Shipment'), ('loyalty', 'Loyalty'), ('profile', 'Profile change'), ('merge', 'Merge'), ('system', 'System event')], max_length=10, verbose_name='kind')),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('phone', 'Phone'), ('chat', 'Chat'), ('portal', 'Portal'), ('social', 'Social'), ('sms', 'SMS'), ('web', 'Web'), ('in_person', 'In person'), ('system', 'System')], default='system', max_length=10, verbose_name='channel')),
-                ('direction', models.CharField(choices=[('inbound', 'Inbound'), ('outbound', 'Outbound'), ('internal', 'Internal')], default='internal', max_length=10, verbose_name='direction')),
-                ('is_internal', models.BooleanField(default=False, help_text='Not visible to the customer.', verbose_name='internal')),
-                ('actor_label', models.CharField(blank=True, max_length=150)),
-                ('summary', models.CharField(max_length=255, verbose_name='summary')),
-                ('body', models.TextField(blank=True, verbose_name='details')),
-                ('source_id', models.CharField(blank=True, max_length=64)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='interactions', to='customers.customer')),
-                ('source_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='contenttypes.contenttype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(verbose_name="when")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("note", "Note"),
+                            ("call", "Call"),
+                            ("email", "Email"),
+                            ("chat", "Chat"),
+                            ("social", "Social message"),
+                            ("meeting", "Meeting"),
+                            ("case", "Case"),
+                            ("message", "Case message"),
+                            ("order", "Order"),
+                            ("shipment", "Shipment"),
+                            ("loyalty", "Loyalty"),
+                            ("profile", "Profile change"),
+                            ("merge", "Merge"),
+                            ("system", "System event"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("phone", "Phone"),
+                            ("chat", "Chat"),
+                            ("portal", "Portal"),
+                            ("social", "Social"),
+                            ("sms", "SMS"),
+                            ("web", "Web"),
+                            ("in_person", "In person"),
+                            ("system", "System"),
+                        ],
+                        default="system",
+                        max_length=10,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("inbound", "Inbound"), ("outbound", "Outbound"), ("internal", "Internal")],
+                        default="internal",
+                        max_length=10,
+                        verbose_name="direction",
+                    ),
+                ),
+                (
+                    "is_internal",
+                    models.BooleanField(
+                        default=False, help_text="Not visible to the customer.", verbose_name="internal"
+                    ),
+                ),
+                ("actor_label", models.CharField(blank=True, max_length=150)),
+                ("summary", models.CharField(max_length=255, verbose_name="summary")),
+                ("body", models.TextField(blank=True, verbose_name="details")),
+                ("source_id", models.CharField(blank=True, max_length=64)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="interactions",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "source_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-id'],
-                'indexes': [models.Index(fields=['customer', '-occurred_at', '-id'], name='interaction_timeline_idx'), models.Index(fields=['customer', 'kind', '-occurred_at'], name='interaction_kind_idx'), models.Index(fields=['source_type', 'source_id'], name='interaction_source_idx')],
+                "ordering": ["-occurred_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["customer", "-occurred_at", "-id"], name="interaction_timeline_idx"),
+                    models.Index(fields=["customer", "kind", "-occurred_at"], name="interaction_kind_idx"),
+                    models.Index(fields=["source_type", "source_id"], name="interaction_source_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MergeRecord',
+            name="MergeRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('merged_at', models.DateTimeField(auto_now_add=True)),
-                ('moved', models.JSONField(default=dict)),
-                ('reason', models.CharField(blank=True, max_length=255)),
-                ('reversed_at', models.DateTimeField(blank=True, null=True)),
-                ('merged', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='merges_into', to='customers.customer')),
-                ('merged_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reversed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('survivor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='merges_absorbed', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("merged_at", models.DateTimeField(auto_now_add=True)),
+                ("moved", models.JSONField(default=dict)),
+                ("reason", models.CharField(blank=True, max_length=255)),
+                ("reversed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "merged",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merges_into",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "merged_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reversed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "survivor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merges_absorbed",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-merged_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('reversed_at__isnull', True)), fields=('merged',), name='merge_once_active')],
+                "ordering": ["-merged_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("reversed_at__isnull", True)),
+                        fields=("merged",),
+                        name="merge_once_active",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['last_name', 'first_name', 'id'], name='customer_name_idx'),
+            model_name="customer",
+            index=models.Index(fields=["last_name", "first_name", "id"], name="customer_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['status', '-created_at'], name='customer_status_created_idx'),
+            model_name="customer",
+            index=models.Index(fields=["status", "-created_at"], name="customer_status_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['organisation', 'last_name'], name='customer_org_idx'),
+            model_name="customer",
+            index=models.Index(fields=["organisation", "last_name"], name="customer_org_idx"),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'merged'), _negated=True), ('merged_into__isnull', False), _connector='OR'), name='customer_merged_has_target'),
+            model_name="customer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "merged"), _negated=True),
+                    ("merged_into__isnull", False),
+                    _connector="OR",
+                ),
+                name="customer_merged_has_target",
+            ),
         ),
     ]

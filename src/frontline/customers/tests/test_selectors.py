@@ -41,12 +41,25 @@ def names(page: selectors.CustomerPage) -> list[str]:
 @pytest.fixture
 def people(agent):
     return {
-        "justine": make(agent, "Justine", "Harrington", "justine@example.com", org="Acme", phone="+1 555 123 4567",
-                        ext={"shop": "C-1001"}),
+        "justine": make(
+            agent,
+            "Justine",
+            "Harrington",
+            "justine@example.com",
+            org="Acme",
+            phone="+1 555 123 4567",
+            ext={"shop": "C-1001"},
+        ),
         "jose": make(agent, "José", "Álvarez", "jose@ejemplo.es", org="SparePartsPro GmbH", language="es"),
         "amal": make(agent, "أمل", "حداد", "amal@example.ae", language="ar"),
-        "thomas": make(agent, "Thomas", "Becker", "t.becker@spareparts.example", org="SparePartsPro GmbH",
-                       marketing_consent=True),
+        "thomas": make(
+            agent,
+            "Thomas",
+            "Becker",
+            "t.becker@spareparts.example",
+            org="SparePartsPro GmbH",
+            marketing_consent=True,
+        ),
     }
 
 
@@ -74,7 +87,9 @@ class TestSearch:
             assert page.total == len(expected)
 
     def test_search_by_organisation_returns_its_people(self, agent, people):
-        page = selectors.customer_list_for_user(user=agent, filters=selectors.CustomerFilters(query="spareparts"))
+        page = selectors.customer_list_for_user(
+            user=agent, filters=selectors.CustomerFilters(query="spareparts")
+        )
 
         assert sorted(names(page)) == ["José Álvarez", "Thomas Becker"]
 
@@ -92,7 +107,9 @@ class TestList:
             user=agent,
             filters=selectors.CustomerFilters(organisation_id=people["jose"].organisation_id, order="-name"),
         )
-        by_language = selectors.customer_list_for_user(user=agent, filters=selectors.CustomerFilters(language="ar"))
+        by_language = selectors.customer_list_for_user(
+            user=agent, filters=selectors.CustomerFilters(language="ar")
+        )
 
         assert sorted(names(by_org)) == ["José Álvarez", "Thomas Becker"]
         assert names(by_language) == ["أمل حداد"]
@@ -108,7 +125,9 @@ class TestList:
         assert names(down) == ["Kim Clark", "Kim Baker", "Kim Adams"]
 
     def test_pagination_reports_total(self, agent, people):
-        page = selectors.customer_list_for_user(user=agent, filters=selectors.CustomerFilters(), offset=1, limit=2)
+        page = selectors.customer_list_for_user(
+            user=agent, filters=selectors.CustomerFilters(), offset=1, limit=2
+        )
 
         assert page.total == 4
         assert len(page.customers) == 2
@@ -119,7 +138,9 @@ class TestList:
         people["justine"].save()
 
         page = selectors.customer_list_for_user(user=portal, filters=selectors.CustomerFilters())
-        searched = selectors.customer_list_for_user(user=portal, filters=selectors.CustomerFilters(query="thomas"))
+        searched = selectors.customer_list_for_user(
+            user=portal, filters=selectors.CustomerFilters(query="thomas")
+        )
 
         assert names(page) == ["Justine Harrington"]
         assert names(searched) == []
@@ -136,7 +157,9 @@ class TestTimeline:
             services.interaction_log(customer_id=customer.pk, by=agent, kind="call", summary=f"call {index}")
         services.interaction_log(customer_id=customer.pk, by=agent, kind="note", summary="internal note")
 
-        first = selectors.customer_timeline(customer_id=customer.pk, filters=selectors.TimelineFilters(), limit=3)
+        first = selectors.customer_timeline(
+            customer_id=customer.pk, filters=selectors.TimelineFilters(), limit=3
+        )
         older = selectors.customer_timeline(
             customer_id=customer.pk,
             filters=selectors.TimelineFilters(before=first[-1].occurred_at, before_id=first[-1].pk),
@@ -171,7 +194,7 @@ class TestDuplicates:
 
         pairs = selectors.duplicate_pairs()
 
-        assert [(p.first.pk, p.second.pk, p.reason) for p in pairs][0] == (
+        assert (pairs[0].first.pk, pairs[0].second.pk, pairs[0].reason) == (
             people["justine"].pk,
             twin.pk,
             "same email: justine@example.com",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -91,7 +93,10 @@ class TestCreate:
             (CustomerInput(), "last_name"),
             (CustomerInput(last_name="X", contacts=[email("not-an-email")]), "contacts[0]"),
             (CustomerInput(last_name="X", contacts=[phone("12")]), "contacts[0]"),
-            (CustomerInput(last_name="X", contacts=[ContactInput(kind="fax", value="1")]), "contacts[0].kind"),
+            (
+                CustomerInput(last_name="X", contacts=[ContactInput(kind="fax", value="1")]),
+                "contacts[0].kind",
+            ),
             (CustomerInput(last_name="X", preferred_channel="pigeon"), "preferred_channel"),
             (CustomerInput(last_name="X", addresses=[AddressInput(line1="", city="", country="USA")]), None),
             (CustomerInput(last_name="X", organisation_id=999999), "organisation_id"),
@@ -185,7 +190,9 @@ class TestContactPoints:
     def test_removing_primary_promotes_the_next(self, agent):
         customer = make(agent, "Zed", "Young", email("a@example.com"), email("b@example.com"))
 
-        services.contact_point_remove(contact_point_id=customer.contact_points.get(is_primary=True).pk, by=agent)
+        services.contact_point_remove(
+            contact_point_id=customer.contact_points.get(is_primary=True).pk, by=agent
+        )
 
         assert list(customer.contact_points.values_list("value", "is_primary")) == [("b@example.com", True)]
         assert search.search_ids("customer", "b@example") == [customer.pk]
@@ -228,7 +235,9 @@ class TestTimeline:
     def test_note_is_always_internal(self, agent):
         customer = make(agent, "A", "B")
 
-        entry = services.interaction_log(customer_id=customer.pk, by=agent, kind=InteractionKind.NOTE, summary="VIP")
+        entry = services.interaction_log(
+            customer_id=customer.pk, by=agent, kind=InteractionKind.NOTE, summary="VIP"
+        )
 
         assert entry.is_internal and entry.direction == "internal"
 
@@ -241,10 +250,12 @@ class TestTimeline:
                 by=agent,
                 kind=InteractionKind.CALL,
                 summary="x",
-                occurred_at=timezone.now() + timezone.timedelta(days=1),
+                occurred_at=timezone.now() + timedelta(days=1),
             )
         with pytest.raises(DomainError) as kind:
-            services.interaction_log(customer_id=customer.pk, by=agent, kind=InteractionKind.ORDER, summary="x")
+            services.interaction_log(
+                customer_id=customer.pk, by=agent, kind=InteractionKind.ORDER, summary="x"
+            )
 
         assert (future.value.field, kind.value.field) == ("occurred_at", "kind")
         assert Interaction.objects.count() == 0
@@ -267,7 +278,9 @@ class TestMerge:
         )
         services.interaction_log(customer_id=merged.pk, by=agent, kind="call", summary="Called about order")
 
-        record = services.customer_merge(survivor_id=survivor.pk, merged_id=merged.pk, by=agent, reason="same person")
+        record = services.customer_merge(
+            survivor_id=survivor.pk, merged_id=merged.pk, by=agent, reason="same person"
+        )
 
         survivor.refresh_from_db()
         merged.refresh_from_db()
@@ -350,11 +363,15 @@ class TestMerge:
         a = make(agent, "A", "A")
         b = make(agent, "B", "B")
         moves: list[tuple[str, int, int | list[int]]] = []
-        handler = services.MergeHandler(
-            key="widgets",
-            move=lambda survivor, merged: moves.append(("move", survivor, merged)) or [7, 8],
-            undo=lambda merged, ids: moves.append(("undo", merged, ids)),
-        )
+
+        def move(survivor: int, merged: int) -> list[int]:
+            moves.append(("move", survivor, merged))
+            return [7, 8]
+
+        def undo(merged: int, ids: list[int]) -> None:
+            moves.append(("undo", merged, ids))
+
+        handler = services.MergeHandler(key="widgets", move=move, undo=undo)
         services.register_merge_handler(handler)
         try:
             record = services.customer_merge(survivor_id=a.pk, merged_id=b.pk, by=agent)
@@ -374,16 +391,23 @@ def test_tags_are_shared_rows(agent):
 
 
 def test_timeline_change_is_pushed_to_the_customers_live_group(agent, django_capture_on_commit_callbacks):
-    from asgiref.sync import async_to_sync
+    from asgiref.sync import async_to_sync, sync_to_async
     from channels.layers import get_channel_layer
 
     customer = make(agent, "Live", "Update")
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(f"customer-{customer.pk}", channel)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        services.interaction_log(customer_id=customer.pk, by=agent, kind="note", summary="hello")
+    def log_interaction() -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.interaction_log(customer_id=customer.pk, by=agent, kind="note", summary="hello")
 
-    message = async_to_sync(layer.receive)(channel)
+    async def subscribe_log_and_receive() -> dict:
+        # One event loop throughout: the Redis pub/sub layer only delivers to channels
+        # created in the loop that listens on them.
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(f"customer-{customer.pk}", channel)
+        await sync_to_async(log_interaction)()
+        return await layer.receive(channel)
+
+    message = async_to_sync(subscribe_log_and_receive)()
     assert message["payload"] == {"type": "timeline", "customer_id": customer.pk}
