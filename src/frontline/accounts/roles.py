@@ -17,19 +17,35 @@ CUSTOMER_MERGE = "customers.merge_customer"
 CUSTOMER_IMPORT = "customers.import_customer"
 AUDIT_VIEW = "audit.view_auditentry"
 USER_MANAGE = "accounts.manage_users"
+CASE_VIEW = "cases.view_case"
+CASE_ADD = "cases.add_case"
+CASE_CHANGE = "cases.change_case"  # status, fields, tags, internal notes
+CASE_REPLY = "cases.reply_case"  # public replies to the customer, phone log
+CASE_ASSIGN = "cases.assign_case"  # take, assign, forward, bulk assign
+CASE_ESCALATE = "cases.escalate_case"
+CASE_MERGE = "cases.merge_case"  # merge, split, link
+CASE_SETTINGS = "cases.manage_case_settings"  # statuses, SLA policies, calendars, team macros
 
-_STAFF_BASE = {WORKSPACE, CUSTOMER_VIEW}
+_STAFF_BASE = {WORKSPACE, CUSTOMER_VIEW, CASE_VIEW}
 _CUSTOMER_EDIT = {CUSTOMER_ADD, CUSTOMER_CHANGE, CUSTOMER_MERGE}
+_CASE_WORK = {CASE_ADD, CASE_CHANGE, CASE_REPLY, CASE_ASSIGN, CASE_ESCALATE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.AGENT: frozenset(_STAFF_BASE | _CUSTOMER_EDIT),
-    Role.REPORTER: frozenset(_STAFF_BASE | {CUSTOMER_CHANGE}),
-    Role.LEAD: frozenset(_STAFF_BASE | _CUSTOMER_EDIT | {CUSTOMER_IMPORT, AUDIT_VIEW}),
-    Role.TECH: frozenset(_STAFF_BASE),
-    Role.SALES: frozenset(_STAFF_BASE | _CUSTOMER_EDIT),
-    Role.LOGISTICS: frozenset(_STAFF_BASE),
-    Role.PRODUCT: frozenset(_STAFF_BASE),
-    Role.ADMIN: frozenset(_STAFF_BASE | _CUSTOMER_EDIT | {CUSTOMER_IMPORT, AUDIT_VIEW, USER_MANAGE}),
+    Role.AGENT: frozenset(_STAFF_BASE | _CUSTOMER_EDIT | _CASE_WORK | {CASE_MERGE}),
+    Role.REPORTER: frozenset(_STAFF_BASE | {CUSTOMER_CHANGE} | _CASE_WORK),
+    Role.LEAD: frozenset(
+        _STAFF_BASE | _CUSTOMER_EDIT | _CASE_WORK | {CUSTOMER_IMPORT, AUDIT_VIEW, CASE_MERGE, CASE_SETTINGS}
+    ),
+    Role.TECH: frozenset(_STAFF_BASE | _CASE_WORK),
+    Role.SALES: frozenset(_STAFF_BASE | _CUSTOMER_EDIT | {CASE_ADD, CASE_CHANGE}),
+    Role.LOGISTICS: frozenset(_STAFF_BASE | {CASE_CHANGE}),
+    Role.PRODUCT: frozenset(_STAFF_BASE | {CASE_CHANGE}),
+    Role.ADMIN: frozenset(
+        _STAFF_BASE
+        | _CUSTOMER_EDIT
+        | _CASE_WORK
+        | {CUSTOMER_IMPORT, AUDIT_VIEW, USER_MANAGE, CASE_MERGE, CASE_SETTINGS}
+    ),
     Role.CUSTOMER: frozenset(),
 }
 

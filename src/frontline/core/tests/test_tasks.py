@@ -80,3 +80,12 @@ def test_prune_scheduled_runs_keeps_the_retention_window():
     # then only the older claim is deleted
     assert deleted == 1
     assert list(ScheduledRun.objects.values_list("tick_start", flat=True)) == [NOW - timedelta(days=29)]
+
+
+def test_refresh_database_statistics_analyses_sqlite_and_leaves_postgres_to_autovacuum():
+    from django.db import connection
+
+    from frontline.core.tasks import refresh_planner_statistics
+
+    expected = "analysed" if connection.vendor == "sqlite" else "skipped"
+    assert refresh_planner_statistics() == expected

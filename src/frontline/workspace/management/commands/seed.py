@@ -33,6 +33,7 @@ from django.utils import timezone
 from frontline.accounts import services as accounts
 from frontline.audit import services as audit
 from frontline.audit.models import AuditEntry
+from frontline.core.tasks import refresh_planner_statistics
 from frontline.customers import services as customers
 from frontline.customers.choices import AddressKind, ContactKind
 from frontline.customers.models import (
@@ -462,6 +463,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         now = timezone.now().replace(minute=0, second=0, microsecond=0)
         counts = Seeder(scale=scale, now=now, progress=progress, total=total).run()
+        refresh_planner_statistics()
         seconds = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(f"Seeded scale {scale} in {seconds:.1f} s: ")
