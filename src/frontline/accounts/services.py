@@ -461,8 +461,6 @@ def api_token_create(
         raise DomainError(_("Token names have at most 100 characters."), field="name")
     if not user.is_active:
         raise DomainError(_("%(user)s is deactivated.") % {"user": user.username}, field="user")
-    if user.role == Role.CUSTOMER:
-        raise DomainError(_("API tokens are for staff accounts."), field="user")
     if expires_at is not None and expires_at <= timezone.now():
         raise DomainError(_("The expiry date must be in the future."), field="expires_at")
     _lock_user(user)
@@ -602,3 +600,51 @@ def role_policy_set(*, role: str, require_two_factor: bool, by: User | None) -> 
         data={"role": role, **changes(before, {"require_two_factor": require_two_factor})},
     )
     return policy
+
+
+# --- availability --------------------------------------------------------------------------------
+
+
+def _leads_a_team_of(by: User, subject: User) -> bool:
+    """``by`` is the lead of a team ``subject`` is a member of."""
+    return Membership.objects.filter(
+        user=by, is_lead=True, team__in=Membership.objects.filter(user=subject).values("team")
+    ).exists()
+
+
+@transaction.atomic
+def user_set_availability(*, user: User, availability: str, by: User | None) -> User:
+    """Online, away or offline: automatic case assignment only picks agents who are online.
+
+    Users set their own; a lead of one of their teams or an administrator may set it for them
+    (an agent who left without signing off)."""
+    from .choices import Availability
+
+    if availability not in Availability.values:
+        raise DomainError(
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(Availability.values)},
+            field="availability",
+        )
+    if (
+        by is not None
+        and by.pk != user.pk
+        and not by.has_perm(roles.USER_MANAGE)
+        and not _leads_a_team_of(by, user)
+    ):
+        raise PermissionDeniedError(_("Only the user, a lead of their team or an administrator can do this."))
+    locked = _lock_user(user)
+    if locked.role == Role.CUSTOMER:
+        raise DomainError(_("Customers have no availability status."), field="user")
+    if locked.availability == availability:
+        return locked
+    before = {"availability": locked.availability}
+    locked.availability = availability
+    locked.save(update_fields=["availability"])
+    record(
+        actor=by,
+        verb="user.availability_changed",
+        target=locked,
+        data=changes(before, {"availability": availability}),
+    )
+    _sync(user, locked, ["availability"])
+    return locked

@@ -264,6 +264,8 @@ class Case(TimeStampedModel):
     assignee = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases"
     )
+    # When the current assignee got the case (load-based assignment breaks ties on it).
+    assigned_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     tags = models.ManyToManyField("customers.Tag", blank=True, related_name="cases")
     custom_fields = models.JSONField(default=dict, blank=True)
@@ -282,6 +284,10 @@ class Case(TimeStampedModel):
     escalation_level = models.PositiveSmallIntegerField(default=0)
     escalated_from_team = models.ForeignKey(
         "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who had the case when it went to technical support; it returns to them.
+    escalated_from_assignee = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     escalated_at = models.DateTimeField(null=True, blank=True)
 
@@ -323,6 +329,24 @@ class Case(TimeStampedModel):
             models.Index(fields=["status_category", "-created_at"], name="case_status_created_idx"),
             models.Index(fields=["customer", "-created_at"], name="case_customer_idx"),
             models.Index(fields=["follow_up_due_at"], name="case_follow_up_idx"),
+            # The queue's tabs (active cases by SLA due, all / per team / per assignee): partial,
+            # so an "active" filter reads the first page in index order instead of sorting every
+            # active case (PostgreSQL; SQLite sorts the covering index above just as fast).
+            models.Index(
+                fields=["sla_due_at", "id"],
+                condition=Q(status_category__in=sorted(ACTIVE_CATEGORIES)),
+                name="case_active_due_idx",
+            ),
+            models.Index(
+                fields=["team", "sla_due_at", "id"],
+                condition=Q(status_category__in=sorted(ACTIVE_CATEGORIES)),
+                name="case_active_team_due_idx",
+            ),
+            models.Index(
+                fields=["assignee", "sla_due_at", "id"],
+                condition=Q(status_category__in=sorted(ACTIVE_CATEGORIES)),
+                name="case_active_assignee_due_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

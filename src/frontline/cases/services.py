@@ -346,6 +346,7 @@ def case_create(*, by: Any | None, data: CaseInput) -> Case:
         category=category,
         team=team,
         assignee=assignee,
+        assigned_at=now if assignee is not None else None,
         created_by=staff,
         status=status_for(StatusCategory.NEW if assignee is None else StatusCategory.OPEN),
         custom_fields=custom,
@@ -485,7 +486,10 @@ def _check_not_stale(case: Case, seen_message_id: int | None, by: Any) -> None:
     if seen_message_id is None:
         return
     newer = list(
-        case.messages.filter(pk__gt=seen_message_id, kind=MessageKind.REPLY)
+        # Another staff member's public reply; automatic ones (the resolution follow-up) have no author.
+        case.messages.filter(
+            pk__gt=seen_message_id, kind=MessageKind.REPLY, direction=Direction.OUTBOUND, author__isnull=False
+        )
         .exclude(author=by)
         .values_list("pk", flat=True)
     )

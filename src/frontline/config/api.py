@@ -33,6 +33,7 @@ from ninja.security import SessionAuth
 from ninja.utils import check_csrf
 
 from frontline.accounts.api_auth import BearerTokenAuth
+from frontline.cases.api import router as cases_router
 from frontline.core.api import NON_FIELD, error, validation_errors
 from frontline.core.errors import DomainError
 from frontline.customers.api import organisations_router
@@ -143,6 +144,7 @@ api = FrontlineAPI(
 
 api.add_router("/customers", customers_router)
 api.add_router("/organisations", organisations_router)
+api.add_router("/cases", cases_router)
 
 
 # --- one error shape --------------------------------------------------------------------------

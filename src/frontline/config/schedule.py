@@ -15,4 +15,7 @@ SCHEDULE: list[ScheduleEntry] = [
     ScheduleEntry("prune-task-results", "frontline.core.tasks.prune_task_results", DAY),
     ScheduleEntry("prune-scheduled-runs", "frontline.core.tasks.prune_scheduled_runs", DAY),
     ScheduleEntry("refresh-database-statistics", "frontline.core.tasks.refresh_database_statistics", DAY),
+    # Cases: SLA warnings, breaches and escalation levels; unanswered resolution follow-ups.
+    ScheduleEntry("cases-sla-sweep", "frontline.cases.tasks.sla_sweep", 60),
+    ScheduleEntry("cases-follow-up-sweep", "frontline.cases.tasks.follow_up_sweep", 10 * 60),
 ]

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "frontline.accounts",
     "frontline.customers",
     "frontline.cases",
+    "frontline.inbox",
     "frontline.workspace",
 ]
 
@@ -283,5 +284,9 @@ CASE_ATTACHMENT_TYPES = [
 ]
 # Resolution follow-up: days the customer has to answer before a resolved case closes.
 CASE_FOLLOW_UP_DAYS = env_int("CASE_FOLLOW_UP_DAYS", 7)
+# Inbox: how long a chat/social/SMS message continues an open case; the public form's rate limit.
+INBOX_CONTINUE_DAYS = env_int("INBOX_CONTINUE_DAYS", 3)
+INBOX_FORM_RATE_LIMIT = env_int("INBOX_FORM_RATE_LIMIT", 5)
+INBOX_FORM_RATE_WINDOW = env_int("INBOX_FORM_RATE_WINDOW", 3600)
 # Uploaded files above this go to a temporary file rather than memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -15,5 +15,7 @@ urlpatterns = [
     path("accounts/", include("frontline.accounts.urls")),
     path("audit/", include("frontline.audit.urls")),
     path("customers/", include("frontline.customers.urls")),
+    path("cases/", include("frontline.cases.urls")),
+    path("", include("frontline.inbox.urls")),
     path("", include("frontline.workspace.urls")),
 ]

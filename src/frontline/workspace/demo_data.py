@@ -63,35 +63,56 @@ STAFF: tuple[StaffMember, ...] = (
     StaffMember("tomasz", "Tomasz", "Wójcik", "agent"),
     StaffMember("fatma", "Fatma", "Kaya", "agent"),
     StaffMember("jonas", "Jonas", "Brandt", "agent"),
+    StaffMember("ines", "Inés", "Navarro", "agent"),
+    StaffMember("marek", "Marek", "Zieliński", "agent"),
+    StaffMember("hana", "Hana", "Kovač", "tech"),
 )
 
 
 @dataclass(frozen=True)
 class TeamSpec:
     name: str
+    slug: str
     description: str
     lead: str
     members: tuple[str, ...]
 
 
+#: Teams with queues (``cases.Queue``, set up by the seed): Customer Service distributes
+#: round-robin, Thomas's Shipments team of eight by load (seed 004), Technical Support (slug
+#: ``tech``: escalations of seed 002 go there) and Isabella's Claims team take cases by hand.
 TEAMS: tuple[TeamSpec, ...] = (
     TeamSpec(
         "Customer Service",
+        "customer-service",
         "First line: email, phone, chat and portal requests in English, Spanish, German, French, Arabic and Turkish.",
         "isabella",
         ("sara", "todd", "nadia", "kenji", "lucia", "tomasz", "fatma", "jonas", "elias"),
     ),
     TeamSpec(
-        "Shipments Desk",
+        "Shipments",
+        "shipments",
         "Where-is-my-order calls, delivery exceptions and carrier follow-up.",
         "thomas",
-        ("jonas", "tomasz", "fatma", "kenji", "sara"),
+        ("jonas", "tomasz", "fatma", "kenji", "sara", "ines", "marek", "nadia"),
     ),
-    TeamSpec("Technical Support", "Account access, devices and the web shop.", "omar", ()),
-    TeamSpec("Escalations", "Critical cases and claims with financial impact.", "isabella", ("thomas",)),
-    TeamSpec("Logistics", "Warehouses, carriers and inbound restocks.", "lena", ()),
-    TeamSpec("Product Management", "Recurring product and stock problems flagged by support.", "paul", ()),
-    TeamSpec("Sales", "B2B accounts, offers and cross-selling.", "sam", ()),
+    TeamSpec("Technical Support", "tech", "Account access, devices and the web shop.", "omar", ("hana",)),
+    TeamSpec(
+        "Claims",
+        "claims",
+        "Critical cases and claims with financial impact: replacements, reimbursements, goodwill.",
+        "isabella",
+        ("todd", "lucia", "thomas"),
+    ),
+    TeamSpec("Logistics", "logistics", "Warehouses, carriers and inbound restocks.", "lena", ()),
+    TeamSpec(
+        "Product Management",
+        "product",
+        "Recurring product and stock problems flagged by support.",
+        "paul",
+        (),
+    ),
+    TeamSpec("Sales", "sales", "B2B accounts, offers and cross-selling.", "sam", ()),
 )
 
 
@@ -804,13 +825,11 @@ def _order_number(rng: random.Random) -> str:
     return f"SO-{rng.randrange(200000, 299999)}"
 
 
-def fill(rng: random.Random, text: str, *, country: str, when: datetime) -> str:
-    """Fill a summary template's placeholders with plausible values."""
-    if "{" not in text:
-        return text
+def fill_values(rng: random.Random, *, country: str, when: datetime) -> dict[str, Any]:
+    """Plausible values for a template's placeholders: a product, an order number, a carrier..."""
     product_key = rng.choice(("watch", "camera", "speaker", "hub", "headphones", "accessory"))
     amount = rng.randrange(1500, 45000) / 100
-    values: dict[str, Any] = {
+    return {
         **PRODUCTS,
         "product": PRODUCTS[product_key],
         "order": _order_number(rng),
@@ -821,7 +840,13 @@ def fill(rng: random.Random, text: str, *, country: str, when: datetime) -> str:
         "points": rng.randrange(50, 4000),
         "date": (when - timedelta(days=rng.randrange(2, 9))).strftime("%d %b"),
     }
-    return text.format(**values)
+
+
+def fill(rng: random.Random, text: str, *, country: str, when: datetime) -> str:
+    """Fill a summary template's placeholders with plausible values."""
+    if "{" not in text:
+        return text
+    return text.format(**fill_values(rng, country=country, when=when))
 
 
 @dataclass
@@ -932,6 +957,8 @@ class StoryCustomer:
     story: tuple[StoryStep, ...] = ()
 
 
+#: The customers the seeds talk about. ``story`` is their history before the cases of
+#: ``demo_cases.story_scripts`` (which tell the conversations of the seeds): their orders.
 STORY_CUSTOMERS: tuple[StoryCustomer, ...] = (
     StoryCustomer(
         "justine",
@@ -953,32 +980,6 @@ STORY_CUSTOMERS: tuple[StoryCustomer, ...] = (
             StoryStep(
                 24, "order", "web", "inbound", "Order SO-204518 placed: Fancy Shirt (M) T-12377, 74.98 USD"
             ),
-            StoryStep(
-                8,
-                "email",
-                "email",
-                "inbound",
-                "Shirt worn out after only 1 week",
-                "Hi, I bought the Fancy Shirt (M), product no. T-12377, in your online store. After one week "
-                "the fabric is worn out at the elbows. I would like a replacement, please. - Justine",
-            ),
-            StoryStep(
-                7.9,
-                "note",
-                "email",
-                "internal",
-                "Claim 35551234: replacement, product quality, 75 USD - needs approval by a lead",
-                actor="todd",
-                is_internal=True,
-            ),
-            StoryStep(
-                7.8,
-                "email",
-                "email",
-                "outbound",
-                "Your replacement request 35551234 is with our senior specialist",
-                actor="todd",
-            ),
         ),
     ),
     StoryCustomer(
@@ -998,23 +999,6 @@ STORY_CUSTOMERS: tuple[StoryCustomer, ...] = (
         story=(
             StoryStep(
                 12, "order", "web", "inbound", "Order SO-207743 placed: Pulse S3 smartwatch, 44.00 EUR"
-            ),
-            StoryStep(
-                2,
-                "message",
-                "portal",
-                "inbound",
-                "Je n'aime pas la montre - remboursement s'il vous plaît",
-                "La montre ne me plaît pas du tout. Je souhaite être remboursée.",
-            ),
-            StoryStep(
-                1.9,
-                "note",
-                "portal",
-                "internal",
-                "Claim 35563131: reimbursement, dislike, 44 USD",
-                actor="lucia",
-                is_internal=True,
             ),
         ),
     ),
@@ -1037,23 +1021,6 @@ STORY_CUSTOMERS: tuple[StoryCustomer, ...] = (
             StoryStep(
                 9, "order", "web", "inbound", "Order SO-208120 placed: 3 x Fancy Shirt (L), 211.00 USD"
             ),
-            StoryStep(
-                1,
-                "message",
-                "portal",
-                "inbound",
-                "Talla equivocada - necesito un cambio",
-                "Pedí la talla L y me llegó la XL en las tres camisas.",
-            ),
-            StoryStep(
-                0.9,
-                "note",
-                "portal",
-                "internal",
-                "Claim 35579998: replacement, wrong size, 211 USD - above Thomas's limit, for Isabella",
-                actor="sara",
-                is_internal=True,
-            ),
         ),
     ),
     StoryCustomer(
@@ -1073,23 +1040,6 @@ STORY_CUSTOMERS: tuple[StoryCustomer, ...] = (
             StoryStep(
                 15, "order", "web", "inbound", "Order SO-206001 placed: TrailCam 4K action camera, 98.00 USD"
             ),
-            StoryStep(
-                1,
-                "email",
-                "email",
-                "inbound",
-                "Refund request for SO-206001",
-                "The camera arrived late for my trip; I would like my money back.",
-            ),
-            StoryStep(
-                0.8,
-                "note",
-                "email",
-                "internal",
-                "Claim 36012224: reimbursement, other, 98 USD",
-                actor="kenji",
-                is_internal=True,
-            ),
         ),
     ),
     StoryCustomer(
@@ -1104,48 +1054,11 @@ STORY_CUSTOMERS: tuple[StoryCustomer, ...] = (
         "ul. Floriańska 12",
         "31-019",
         "Europe/Warsaw",
-        preferred_channel="phone",
+        portal_username="agnieszka",
+        preferred_channel="portal",
         story=(
             StoryStep(
-                3,
-                "message",
-                "portal",
-                "inbound",
-                "Nie mogę się zalogować - link do resetu hasła nie dochodzi",
-                "I tried to sign in five times; the password reset email never arrives.",
-            ),
-            StoryStep(
-                2.8,
-                "call",
-                "phone",
-                "outbound",
-                "Verified identity (order number SO-203377 and postcode) before helping",
-                actor="sara",
-            ),
-            StoryStep(
-                2.79,
-                "note",
-                "phone",
-                "internal",
-                "Escalated to Technical Support: reset emails to poczta.example are rejected",
-                actor="sara",
-                is_internal=True,
-            ),
-            StoryStep(
-                2,
-                "email",
-                "email",
-                "outbound",
-                "Sent a new reset link from the new mail server",
-                actor="omar",
-            ),
-            StoryStep(
-                1,
-                "call",
-                "phone",
-                "outbound",
-                "Follow-up: customer confirmed she can sign in again",
-                actor="sara",
+                40, "order", "web", "inbound", "Order SO-203377 placed: Dock7 USB-C hub, 59.00 PLN"
             ),
         ),
     ),
@@ -1163,17 +1076,6 @@ STORY_CUSTOMERS: tuple[StoryCustomer, ...] = (
         "Europe/Istanbul",
         tags=("audio",),
         preferred_channel="chat",
-        story=(
-            StoryStep(0.2, "chat", "chat", "inbound", "AuraSound X2 kablosuz kulaklık stokta var mı?"),
-            StoryStep(
-                0.19,
-                "chat",
-                "chat",
-                "outbound",
-                "Low stock on AuraSound X2 wireless headphones, still available for immediate shipping",
-                actor="fatma",
-            ),
-        ),
     ),
     StoryCustomer(
         "kevin",
@@ -1193,17 +1095,6 @@ STORY_CUSTOMERS: tuple[StoryCustomer, ...] = (
         story=(
             StoryStep(
                 6, "order", "web", "inbound", "Order SO-209931 placed: Titan G15 gaming laptop, 1,899.00 USD"
-            ),
-            StoryStep(
-                1, "call", "phone", "inbound", "Gaming laptop order SO-209931 on hold - when will it ship?"
-            ),
-            StoryStep(
-                0.95,
-                "call",
-                "phone",
-                "outbound",
-                "Explained hold on SO-209931: the laptop arrives with an inbound shipment in 2 days",
-                actor="jonas",
             ),
         ),
     ),
@@ -1235,17 +1126,6 @@ STORY_CUSTOMERS: tuple[StoryCustomer, ...] = (
                 45, "email", "email", "outbound", "PowerSnap charging case backordered - new date in 2 weeks"
             ),
             StoryStep(20, "email", "email", "outbound", "PowerSnap charging case backordered again"),
-            StoryStep(4, "social", "social", "inbound", "Third backorder for my PowerSnap case. Seriously?"),
-            StoryStep(
-                3.9,
-                "note",
-                "social",
-                "internal",
-                "Flagged recurring backorder of PowerSnap charging case to "
-                "Product Management with 3 customer contacts",
-                actor="elias",
-                is_internal=True,
-            ),
         ),
     ),
     StoryCustomer(
@@ -1272,34 +1152,6 @@ STORY_CUSTOMERS: tuple[StoryCustomer, ...] = (
                 "inbound",
                 "Order SO-205800 placed: brake pad set BP-4471 (pallet of 40), 3,420.00 EUR",
             ),
-            StoryStep(
-                4, "call", "phone", "inbound", "Brake pad pallet SO-205800 stuck at DHL Freight hub Leipzig"
-            ),
-            StoryStep(
-                3.9,
-                "call",
-                "phone",
-                "outbound",
-                "Told customer: DHL Freight delay of 2 days, new ETA confirmed",
-                actor="thomas",
-            ),
-            StoryStep(
-                1,
-                "email",
-                "email",
-                "inbound",
-                "Lieferung fehlgeschlagen - UPS stand vor verschlossenem Tor",
-                "Der UPS-Fahrer kam um 18 Uhr, unser Wareneingang schließt um 16 Uhr.",
-            ),
-            StoryStep(
-                0.9,
-                "note",
-                "email",
-                "internal",
-                "Handover: UPS 1Z999AA10123456784 failed delivery - rebook for morning slot",
-                actor="thomas",
-                is_internal=True,
-            ),
         ),
     ),
     StoryCustomer(
@@ -1319,15 +1171,33 @@ STORY_CUSTOMERS: tuple[StoryCustomer, ...] = (
         tags=("b2b", "spare-parts"),
         story=(
             StoryStep(
-                2, "email", "email", "inbound", "DB Schenker Palette beschädigt angekommen - Zustellnachweis?"
+                5, "order", "web", "inbound", "Order SO-205912 placed: oil filter OF-220 (case of 100), 890.00 EUR"
             ),
+        ),
+    ),
+    StoryCustomer(
+        "megan",
+        "Megan",
+        "Carter",
+        "megan.carter@fancyretail.example",
+        "+1 212 555 0186",
+        "en",
+        "US",
+        "New York",
+        "350 Fifth Avenue",
+        "10118",
+        "America/New_York",
+        region="NY",
+        organisation="Fancy Retail Inc.",
+        job_title="Buyer",
+        tags=("b2b", "wholesale", "apparel"),
+        story=(
             StoryStep(
-                1.8,
-                "email",
-                "email",
-                "outbound",
-                "Requested proof of delivery from DB Schenker",
-                actor="jonas",
+                30,
+                "order",
+                "web",
+                "inbound",
+                "Order SO-202288 placed: 240 x Fancy Shirt T-12377 (S-XL), 10,795.20 USD",
             ),
         ),
     ),

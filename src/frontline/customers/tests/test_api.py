@@ -1054,6 +1054,18 @@ class TestPortalCustomer:
         assert (detail.status_code, timeline.status_code) == (404, 404)
         assert errors(detail) == [("customer", "not_found")]
 
+    def test_customer_token_reads_only_their_own_record(self, portal_user, own):
+        from frontline.accounts.services import api_token_create
+
+        _token, raw = api_token_create(user=portal_user, name="my script", by=portal_user)
+        api = Api(Client(), token=raw)
+        other = CustomerFactory()
+
+        assert [c["id"] for c in api.get("/customers/").json()["results"]] == [own.pk]
+        assert api.get(f"/customers/{own.pk}").status_code == 200
+        assert api.get(f"/customers/{other.pk}").status_code == 404
+        assert api.patch(f"/customers/{own.pk}", {"notes": "x"}).status_code == 403
+
     def test_timeline_hides_internal_entries(self, portal, own):
         body = portal.get(f"/customers/{own.pk}/timeline").json()
 

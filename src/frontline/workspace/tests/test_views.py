@@ -17,6 +17,8 @@ pytestmark = pytest.mark.django_db
 
 # session, user, two-factor policy, user and group permissions
 REQUEST_QUERIES = 5
+# the case worker's corner: teams, counters (one query), open handover notes, unread mentions
+CASE_WORK_QUERIES = 4
 
 
 @pytest.fixture
@@ -102,12 +104,13 @@ class TestDashboard:
             customer = CustomerFactory(by=agent, email=f"dup{i % 2}@example.com", org=f"Org {i}")
             services.interaction_log(customer_id=customer.pk, by=agent, kind="call", summary=f"Call {i}")
         client.force_login(agent)
-        # own audit, counts, recent customers, recent interactions
-        with django_assert_num_queries(REQUEST_QUERIES + 4):
+        # own audit, counts, recent customers, recent interactions; case work: teams, case counters
+        # (one query), open handover notes, unread mentions
+        with django_assert_num_queries(REQUEST_QUERIES + 4 + CASE_WORK_QUERIES):
             client.get(reverse("workspace:home"))
         client.force_login(lead)
         # ... and duplicates count, recent audit
-        with django_assert_num_queries(REQUEST_QUERIES + 6):
+        with django_assert_num_queries(REQUEST_QUERIES + 6 + CASE_WORK_QUERIES):
             client.get(reverse("workspace:home"))
 
 
@@ -184,3 +187,58 @@ def test_navigation_shows_the_sections_of_the_role(client, agent, lead):
 
     client.force_login(lead)
     assert reverse("audit:audit_list") in client.get(reverse("workspace:home")).content.decode()
+
+
+class TestCaseWork:
+    """The case worker's dashboard: counters linking to the queue, handover notes, mentions."""
+
+    def test_counters_link_to_the_queue_lists_they_count(self, client, agent):
+        from frontline.accounts.tests.factories import MembershipFactory, TeamFactory
+        from frontline.cases import services as case_services
+        from frontline.cases.tests.factories import make_case
+
+        team = TeamFactory(name="Shipments Desk", slug="desk")
+        MembershipFactory(team=team, user=agent)
+        lead = UserFactory(username="thomas", role=Role.LEAD)
+        make_case(subject="Mine", team_id=team.pk, assignee_id=agent.pk)
+        make_case(subject="Waiting", team_id=team.pk)
+        mentioned = make_case(subject="Parcel lost")
+        case_services.message_reply(
+            case_id=mentioned.pk, by=lead, body="@sara please call the carrier", internal=True
+        )
+        client.force_login(agent)
+
+        response = client.get(reverse("workspace:home"))
+
+        html = response.content.decode()
+        counts = response.context["case_counts"]
+        assert (counts.mine, counts.team_unassigned, counts.mentions_unread) == (1, 1, 1)
+        assert response.context["case_links"]["mine"] == "/cases/?tab=mine"
+        assert response.context["case_links"]["team_unassigned"] == "/cases/?tab=team&assignee=none"
+        assert response.context["case_links"]["breaching"] == f"/cases/?tab=breaching&team={team.pk}"
+        assert "please call the carrier" in html
+        assert 'name="availability" value="online"' in html
+        assert reverse("cases:queue") in html
+
+    def test_only_those_who_answer_customers_get_the_availability_switch(self, client):
+        client.force_login(UserFactory(username="sam", role=Role.SALES))
+
+        response = client.get(reverse("workspace:home"))
+
+        assert response.context["case_counts"].mine == 0
+        assert 'name="availability"' not in response.content.decode()
+
+
+def test_quick_search_opens_a_case_by_reference_and_offers_the_case_search(client, agent):
+    from frontline.cases.tests.factories import make_case
+
+    made = make_case(subject="Parcel lost")
+    client.force_login(agent)
+
+    response = client.get(
+        reverse("workspace:quick_search"), {"q": made.reference}, headers={"HX-Request": "true"}
+    )
+
+    html = response.content.decode()
+    assert f'href="/cases/{made.reference}/"' in html
+    assert f"/cases/search/?q={made.reference}" in html

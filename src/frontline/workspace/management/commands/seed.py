@@ -4,11 +4,16 @@ Deterministic: one ``random.Random(demo_data.SEED)`` draws everything, so two ru
 people, in the same order, with the same stories (dates are relative to the time of the run).
 
 * Staff (one per role, DESIGN.md section 4), teams and portal logins go through the accounts
-  services, so they are audited like any user an administrator creates.
-* Customers, their contacts, addresses, external ids, tags and timelines are written with
-  ``bulk_create`` in batches - 3,000 customers (demo) to 1,000,000 (l) - then the search index is
-  rebuilt in bulk (``customers.services.customers_reindex``) and one ``workspace.seeded`` audit
-  entry records the run.
+  services, so they are audited like any user an administrator creates. They share one hash of
+  the demo password (hashing costs half a second per user on purpose).
+* Customers, their contacts, addresses, external ids, tags and timelines are written in batches
+  by ``fast_insert.RowWriter`` (COPY on PostgreSQL) - 3,000 customers (demo) to 1,000,000 (l) -
+  then the search index is rebuilt in bulk (``customers.services.customers_reindex``).
+* Cases (``case_seeding``): settings (categories, custom fields, an office-hours calendar with
+  holidays, a business-hours SLA policy), the seeds' own cases replayed through the cases
+  services, queues, then 6,000 (demo) to 1,000,000 (l) generated cases written in bulk with the
+  same rows the services write (``case_writer``), macros and shift handover notes.
+* One ``workspace.seeded`` audit entry records the run.
 
 The seed refuses a database that already has customers or demo users, and does nothing when the
 demo data set is already there.
@@ -26,6 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
 from django.utils import timezone
@@ -46,8 +52,10 @@ from frontline.customers.models import (
     Tag,
 )
 from frontline.customers.normalize import clean_contact
-from frontline.workspace import demo_data
+from frontline.workspace import demo_cases, demo_data
+from frontline.workspace.case_seeding import CaseSeeder
 from frontline.workspace.demo_data import DEMO_PASSWORD, CustomerSpec, InteractionSpec, StoryCustomer
+from frontline.workspace.fast_insert import RowWriter
 
 SEEDED_VERB = "workspace.seeded"
 BATCH = 2_000
@@ -73,7 +81,15 @@ def explicit_timestamps(*model_classes: type[models.Model]) -> Iterator[None]:
 
 
 class Seeder:
-    def __init__(self, *, scale: str, now: datetime, progress: bool, total: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        scale: str,
+        now: datetime,
+        progress: bool,
+        total: int | None = None,
+        case_scale: int | None = None,
+    ) -> None:
         self.scale = scale
         self.total = total if total is not None else demo_data.SCALES[scale]
         self.now = now
@@ -89,7 +105,13 @@ class Seeder:
             "interactions": 0,
             "duplicates": 0,
         }
-        self._pending: list[tuple[Customer, CustomerSpec | StoryCustomer, list[InteractionSpec]]] = []
+        self._pending: list[tuple[dict[str, Any], CustomerSpec | StoryCustomer, list[InteractionSpec]]] = []
+        self._writers: dict[type[models.Model], RowWriter] = {}
+        self.customer_ids: list[int] = []
+        self.timings: dict[str, float] = {}
+        # The generated customers (the twin first), as the case generator sees them.
+        self.refs: list[demo_cases.CustomerRef] = []
+        self.case_scale = case_scale if case_scale is not None else demo_cases.CASE_SCALES[scale]
 
     # --- staff --------------------------------------------------------------------------------
     def staff(self) -> None:
@@ -99,7 +121,6 @@ class Seeder:
                 username=member.username,
                 email=f"{member.username}@{demo_data.STAFF_EMAIL_DOMAIN}",
                 role=member.role,
-                password=DEMO_PASSWORD,
                 first_name=member.first_name,
                 last_name=member.last_name,
                 approval_limit=member.approval_limit,
@@ -111,10 +132,18 @@ class Seeder:
                 user_model.objects.filter(pk=user.pk).update(is_superuser=True, is_staff=True)
             self.users[member.username] = user
         for spec in demo_data.TEAMS:
-            team = accounts.team_create(name=spec.name, description=spec.description, by=None)
+            team = accounts.team_create(name=spec.name, slug=spec.slug, description=spec.description, by=None)
             accounts.team_add_member(team=team, user=self.users[spec.lead], is_lead=True, by=None)
             for username in spec.members:
                 accounts.team_add_member(team=team, user=self.users[username], by=None)
+
+    def passwords(self) -> None:
+        """Every demo login gets the demo password. One hash for all of them: a password hash
+        costs half a second of CPU on purpose, and this password is printed on the screen anyway."""
+        encoded = make_password(DEMO_PASSWORD)
+        get_user_model().objects.filter(pk__in=[u.pk for u in self.users.values()]).update(password=encoded)
+        for user in self.users.values():
+            user.password = encoded
 
     # --- organisations and tags ---------------------------------------------------------------
     def reference_data(self) -> None:
@@ -142,27 +171,27 @@ class Seeder:
                     username=story.portal_username,
                     email=story.email,
                     role="customer",
-                    password=DEMO_PASSWORD,
                     first_name=story.first_name,
                     last_name=story.last_name,
                     by=None,
                 )
                 self.users[story.portal_username] = user
             created = self.now - timedelta(days=400 + 37 * len(self._pending))
-            customer = Customer(
-                first_name=story.first_name,
-                last_name=story.last_name,
-                organisation=by_name.get(story.organisation),
-                job_title=story.job_title,
-                language=story.language,
-                time_zone=story.time_zone,
-                preferred_channel=story.preferred_channel,
-                marketing_consent=story.marketing_consent,
-                marketing_consent_at=created if story.marketing_consent else None,
-                user=user,
-                created_at=created,
-                updated_at=created,
-            )
+            organisation = by_name.get(story.organisation)
+            customer = {
+                "first_name": story.first_name,
+                "last_name": story.last_name,
+                "organisation_id": organisation.pk if organisation else None,
+                "job_title": story.job_title,
+                "language": story.language,
+                "time_zone": story.time_zone,
+                "preferred_channel": story.preferred_channel,
+                "marketing_consent": story.marketing_consent,
+                "marketing_consent_at": created if story.marketing_consent else None,
+                "user_id": user.pk if user else None,
+                "created_at": created,
+                "updated_at": created,
+            }
             entries = [
                 InteractionSpec(
                     occurred_at=self.now - timedelta(days=step.days_ago),
@@ -193,6 +222,7 @@ class Seeder:
             )
         ]
         self._pending.append((self._customer_row(twin), twin, twin.interactions))
+        self.refs.append(self._ref(twin))
         self.counts["duplicates"] += 1
         self._flush()
 
@@ -210,89 +240,95 @@ class Seeder:
             if index % 7 == 0 and len(originals) < duplicates:
                 originals.append(spec)
             self._pending.append((self._customer_row(spec), spec, spec.interactions))
+            self.refs.append(self._ref(spec))
             if len(self._pending) >= BATCH:
                 bar.update(self._flush())
         for original in originals[:duplicates]:
             twin = generator.near_duplicate(original)
             self._pending.append((self._customer_row(twin), twin, twin.interactions))
+            self.refs.append(self._ref(twin))
             self.counts["duplicates"] += 1
         bar.update(self._flush())
         bar.close()
 
-    def _customer_row(self, spec: CustomerSpec) -> Customer:
+    @staticmethod
+    def _ref(spec: CustomerSpec) -> demo_cases.CustomerRef:
+        domain = spec.email.rsplit("@", 1)[-1].lower() if spec.email else ""
+        return demo_cases.CustomerRef(spec.first_name, spec.language, spec.place.country, domain)
+
+    def _customer_row(self, spec: CustomerSpec) -> dict[str, Any]:
         org = self.organisations[spec.organisation] if spec.organisation is not None else None
         created = spec.created_at or self.now
-        return Customer(
-            first_name=spec.first_name,
-            last_name=spec.last_name,
-            organisation=org,
-            job_title=spec.job_title,
-            language=spec.language,
-            time_zone=spec.place.time_zone,
-            preferred_channel=spec.preferred_channel,
-            marketing_consent=spec.marketing_consent,
-            marketing_consent_at=created if spec.marketing_consent else None,
-            created_at=created,
-            updated_at=created,
-        )
+        return {
+            "first_name": spec.first_name,
+            "last_name": spec.last_name,
+            "organisation_id": org.pk if org else None,
+            "job_title": spec.job_title,
+            "language": spec.language,
+            "time_zone": spec.place.time_zone,
+            "preferred_channel": spec.preferred_channel,
+            "marketing_consent": spec.marketing_consent,
+            "marketing_consent_at": created if spec.marketing_consent else None,
+            "created_at": created,
+            "updated_at": created,
+        }
 
     def _flush(self) -> int:
         """Write the pending customers and everything that hangs off them."""
         pending, self._pending = self._pending, []
         if not pending:
             return 0
-        for customer, _spec, entries in pending:
-            if entries:
-                customer.last_interaction_at = max(e.occurred_at for e in entries)
-        Customer.objects.bulk_create([c for c, _s, _e in pending], batch_size=BATCH)
-        contacts: list[ContactPoint] = []
-        addresses: list[Address] = []
-        external_ids: list[ExternalId] = []
-        links: list[Any] = []
-        interactions: list[Interaction] = []
+        writers = self._writers
         through = Customer.tags.through
-        for customer, spec, entries in pending:
-            created = customer.created_at
-            contacts += self._contacts(customer, spec, created)
-            addresses += self._addresses(customer, spec, created)
+        contacts = addresses = external_ids = interactions = 0
+        for row, spec, entries in pending:
+            if entries:
+                row["last_interaction_at"] = max(e.occurred_at for e in entries)
+            customer_id = writers[Customer].add(**row)
+            self.customer_ids.append(customer_id)
+            created = row["created_at"]
+            for contact in self._contacts(spec, created, organisation=row["organisation_id"] is not None):
+                writers[ContactPoint].add(customer_id=customer_id, **contact)
+                contacts += 1
+            for address in self._addresses(spec, created):
+                writers[Address].add(customer_id=customer_id, **address)
+                addresses += 1
+            external = ""
             if isinstance(spec, CustomerSpec) and spec.external_id:
-                external_ids.append(ExternalId(customer=customer, system=SHOP, value=spec.external_id))
+                external = spec.external_id
             elif isinstance(spec, StoryCustomer):
-                number = 10001 + demo_data.STORY_CUSTOMERS.index(spec)
-                external_ids.append(ExternalId(customer=customer, system=SHOP, value=f"C-{number}"))
-            links += [through(customer_id=customer.pk, tag_id=self.tags[t].pk) for t in spec.tags]
+                external = f"C-{10001 + demo_data.STORY_CUSTOMERS.index(spec)}"
+            if external:
+                writers[ExternalId].add(customer_id=customer_id, system=SHOP, value=external)
+                external_ids += 1
+            for tag in spec.tags:
+                writers[through].add(customer_id=customer_id, tag_id=self.tags[tag].pk)
             for entry in entries:
                 actor = self.users.get(entry.actor) if entry.actor else None
-                interactions.append(
-                    Interaction(
-                        customer=customer,
-                        occurred_at=entry.occurred_at,
-                        kind=entry.kind,
-                        channel=entry.channel,
-                        direction=entry.direction,
-                        is_internal=entry.is_internal,
-                        actor=actor,
-                        actor_label=actor.username if actor else "",
-                        summary=entry.summary,
-                        body=entry.body,
-                        data=entry.data,
-                        created_at=entry.occurred_at,
-                    )
+                writers[Interaction].add(
+                    customer_id=customer_id,
+                    occurred_at=entry.occurred_at,
+                    kind=entry.kind,
+                    channel=entry.channel,
+                    direction=entry.direction,
+                    is_internal=entry.is_internal,
+                    actor_id=actor.pk if actor else None,
+                    actor_label=actor.username if actor else "",
+                    summary=entry.summary,
+                    body=entry.body,
+                    data=entry.data,
+                    created_at=entry.occurred_at,
                 )
-        ContactPoint.objects.bulk_create(contacts, batch_size=BATCH)
-        Address.objects.bulk_create(addresses, batch_size=BATCH)
-        ExternalId.objects.bulk_create(external_ids, batch_size=BATCH)
-        through.objects.bulk_create(links, batch_size=BATCH)
-        Interaction.objects.bulk_create(interactions, batch_size=BATCH)
+                interactions += 1
         self.counts["customers"] += len(pending)
-        self.counts["contact_points"] += len(contacts)
-        self.counts["addresses"] += len(addresses)
-        self.counts["interactions"] += len(interactions)
+        self.counts["contact_points"] += contacts
+        self.counts["addresses"] += addresses
+        self.counts["interactions"] += interactions
         return len(pending)
 
     def _contacts(
-        self, customer: Customer, spec: CustomerSpec | StoryCustomer, when: datetime
-    ) -> list[ContactPoint]:
+        self, spec: CustomerSpec | StoryCustomer, when: datetime, *, organisation: bool
+    ) -> list[dict[str, Any]]:
         values: list[tuple[str, str, str]] = []
         if spec.email:
             values.append((ContactKind.EMAIL, spec.email, ""))
@@ -307,24 +343,21 @@ class Seeder:
         for kind, raw, platform in values:
             value, normalized = clean_contact(kind, raw, platform)
             rows.append(
-                ContactPoint(
-                    customer=customer,
-                    kind=kind,
-                    value=value,
-                    normalized=normalized,
-                    platform=platform,
-                    label="work" if customer.organisation_id else "",
-                    is_primary=kind not in primaries,
-                    created_at=when,
-                    updated_at=when,
-                )
+                {
+                    "kind": kind,
+                    "value": value,
+                    "normalized": normalized,
+                    "platform": platform,
+                    "label": "work" if organisation else "",
+                    "is_primary": kind not in primaries,
+                    "created_at": when,
+                    "updated_at": when,
+                }
             )
             primaries.add(kind)
         return rows
 
-    def _addresses(
-        self, customer: Customer, spec: CustomerSpec | StoryCustomer, when: datetime
-    ) -> list[Address]:
+    def _addresses(self, spec: CustomerSpec | StoryCustomer, when: datetime) -> list[dict[str, Any]]:
         if isinstance(spec, StoryCustomer):
             line1, postal, city, region, country, billing = (
                 spec.line1,
@@ -348,18 +381,17 @@ class Seeder:
             )
         kinds = [AddressKind.SHIPPING, AddressKind.BILLING] if billing else [AddressKind.SHIPPING]
         return [
-            Address(
-                customer=customer,
-                kind=kind,
-                line1=line1,
-                city=city,
-                region=region,
-                postal_code=postal,
-                country=country,
-                is_primary=True,
-                created_at=when,
-                updated_at=when,
-            )
+            {
+                "kind": kind,
+                "line1": line1,
+                "city": city,
+                "region": region,
+                "postal_code": postal,
+                "country": country,
+                "is_primary": True,
+                "created_at": when,
+                "updated_at": when,
+            }
             for kind in kinds
         ]
 
@@ -380,11 +412,37 @@ class Seeder:
         started = time.monotonic()
         with transaction.atomic():
             self.staff()
+            self.timings["staff"] = time.monotonic() - started
             with explicit_timestamps(Customer, ContactPoint, Address, Organisation, Interaction):
                 self.reference_data()
+                through = Customer.tags.through
+                self._writers = {
+                    m: RowWriter(m) for m in (Customer, ContactPoint, Address, ExternalId, through, Interaction)
+                }
                 self.story_customers()
+                self.passwords()
                 self.generated_customers()
+                for writer in self._writers.values():
+                    writer.close()
+                self._writers = {}
+            self.timings["customers"] = time.monotonic() - started - self.timings["staff"]
+            phase = time.monotonic()
             indexed = customers.customers_reindex()
+            self.timings["customer_index"] = time.monotonic() - phase
+            phase = time.monotonic()
+            case_seeder = CaseSeeder(
+                now=self.now,
+                rng=self.rng,
+                users=self.users,
+                customer_ids=self.customer_ids,
+                refs=self.refs,
+                cases=self.case_scale,
+                days=demo_cases.CASE_DAYS[self.scale],
+                progress=self.progress,
+            )
+            self.counts.update(case_seeder.run())
+            self.timings.update(case_seeder.timings)
+            self.timings["cases"] = time.monotonic() - phase
             self.counts.update(
                 staff=len(demo_data.STAFF),
                 portal_users=sum(1 for s in demo_data.STORY_CUSTOMERS if s.portal_username),
@@ -408,8 +466,12 @@ class Seeder:
 class Command(BaseCommand):
     help = (
         "Fill an empty database with the deterministic demo data set: one user per role (password "
-        f"{DEMO_PASSWORD!r}), teams, organisations, and multilingual customers with their timelines. "
-        "Scales: " + ", ".join(f"{k} = {v:,} customers" for k, v in demo_data.SCALES.items()) + "."
+        f"{DEMO_PASSWORD!r}), teams with queues, organisations, multilingual customers with their "
+        "timelines, and cases with their threads, SLA clocks, macros and handover notes. Scales: "
+        + ", ".join(
+            f"{k} = {v:,} customers and {demo_cases.CASE_SCALES[k]:,} cases" for k, v in demo_data.SCALES.items()
+        )
+        + "."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -425,6 +487,13 @@ class Command(BaseCommand):
             default=None,
             metavar="N",
             help="Create N customers instead of the scale's number (at least 20; for tests and quick looks).",
+        )
+        parser.add_argument(
+            "--cases",
+            type=int,
+            default=None,
+            metavar="N",
+            help="Create N cases instead of the scale's number (the seeds' own cases always come first).",
         )
         parser.add_argument("--no-progress", action="store_true", help="Do not show a progress bar.")
 
@@ -462,13 +531,25 @@ class Command(BaseCommand):
         progress = not options.get("no_progress") and hasattr(stream, "isatty") and stream.isatty()
         started = time.monotonic()
         now = timezone.now().replace(minute=0, second=0, microsecond=0)
-        counts = Seeder(scale=scale, now=now, progress=progress, total=total).run()
+        cases = options.get("cases")
+        if cases is not None and cases < 0:
+            raise CommandError("--cases cannot be negative.")
+        seeder = Seeder(scale=scale, now=now, progress=progress, total=total, case_scale=cases)
+        counts = seeder.run()
+        phase = time.monotonic()
         refresh_planner_statistics()
+        seeder.timings["analyze"] = time.monotonic() - phase
+        if options.get("verbosity", 1) >= 2:
+            self.stdout.write(
+                "Phases: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in seeder.timings.items())
+            )
         seconds = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(f"Seeded scale {scale} in {seconds:.1f} s: ")
             + f"{counts['staff']} staff users, {counts['portal_users']} portal customers, {counts['teams']} teams, "
             f"{counts['organisations']:,} organisations, {counts['customers']:,} customers "
             f"({counts['duplicates']} near-duplicates), {counts['contact_points']:,} contact points, "
-            f"{counts['addresses']:,} addresses, {counts['interactions']:,} interactions."
+            f"{counts['addresses']:,} addresses, {counts['interactions']:,} interactions; "
+            f"{counts['cases']:,} cases ({counts['story_cases']} from the seeds' stories) with "
+            f"{counts['case_messages']:,} messages and {counts['sla_clocks']:,} SLA clocks."
         )
