@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 FRONTLINE = [str(ROOT / ".venv" / "bin" / "frontline")]
+HTMX = {"HX-Request": "true"}
 QUERIES = ["harr", "maria", "gmbh", "555", "lopez ana", "example.com", "shop-1", "müller", "kim", "jose"]
 
 
@@ -45,11 +46,12 @@ def frontline(env: dict[str, str], *args: str) -> str:
 
 def session_cookie(env: dict[str, str]) -> str:
     code = (
+        "from django.conf import settings\n"
         "from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY\n"
-        "from django.contrib.sessions.backends.db import SessionStore\n"
+        "from django.utils.module_loading import import_string\n"
         "User = get_user_model()\n"
         "u, _ = User.objects.get_or_create(username='bench-agent', defaults={'role': 'agent'})\n"
-        "s = SessionStore()\n"
+        "s = import_string(settings.SESSION_ENGINE + '.SessionStore')()  # the configured store (cached_db with Redis)\n"
         "s[SESSION_KEY] = str(u.pk); s[BACKEND_SESSION_KEY] = 'frontline.accounts.backends.RoleBackend'\n"
         "s[HASH_SESSION_KEY] = u.get_session_auth_hash(); s.create()\n"
         "print(s.session_key)\n"
@@ -57,7 +59,8 @@ def session_cookie(env: dict[str, str]) -> str:
     return frontline(env, "shell", "-c", code).strip().splitlines()[-1]
 
 
-def wrk(url: str, cookie: str, seconds: int, connections: int) -> str:
+def wrk(url: str, cookie: str, seconds: int, connections: int, headers: dict[str, str] | None = None) -> str:
+    extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
     out = subprocess.run(
         [
             "wrk",
@@ -67,6 +70,7 @@ def wrk(url: str, cookie: str, seconds: int, connections: int) -> str:
             "--latency",
             "-H",
             f"Cookie: sessionid={cookie}",
+            *extra,
             url,
         ],
         capture_output=True,
@@ -92,6 +96,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn processes")
+    parser.add_argument("--profile", action="store_true", help="profile in-process instead of load testing")
+    parser.add_argument("--repeat", type=int, default=50, help="requests per endpoint when profiling")
     args = parser.parse_args()
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -99,6 +105,7 @@ def main() -> int:
     env.setdefault("DATABASE_URL", f"sqlite:///{OUT / f'bench-{args.scale}.sqlite3'}")
     env.update({"HTTPS": "false", "LOG_LEVEL": "WARNING", "DEBUG": "false"})
     env.setdefault("SECRET_KEY", "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+    env.setdefault("CACHE_PREFIX", f"bench-{os.getpid()}")
 
     frontline(env, "migrate", "--no-input")
     count = frontline(
@@ -111,6 +118,26 @@ def main() -> int:
     customers = frontline(
         env, "shell", "-c", "from frontline.customers.models import Customer; print(Customer.objects.count())"
     )
+    if args.profile:
+        sys.path.insert(0, str(ROOT / "bench"))
+        import inprocess
+
+        frontline(
+            env,
+            "shell",
+            "-c",
+            "from django.contrib.auth import get_user_model; "
+            "get_user_model().objects.get_or_create(username='bench-agent', defaults={'role': 'agent'})",
+        )
+        paths = [
+            ("customer list (page 1)", "/customers/"),
+            ("customer list (page 20)", "/customers/?offset=475"),
+            *[(f"search '{q}'", f"/customers/?q={urllib.request.quote(q)}") for q in QUERIES[:4]],
+            ("quick search 'harr'", "/search/?q=harr", HTMX),
+            ("API list", "/api/v1/customers/?limit=50"),
+        ]
+        print(inprocess.profile(env, paths, repeat=args.repeat, username="bench-agent", cwd=OUT))
+        return 0
     cookie = session_cookie(env)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -128,26 +155,26 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.2)
-        targets = [
-            ("customer list (page 1)", "/customers/"),
-            ("customer list (page 20)", "/customers/?page=20"),
+        targets: list[tuple[str, str, dict[str, str]]] = [
+            ("customer list (page 1)", "/customers/", {}),
+            ("customer list (page 20)", "/customers/?offset=475", {}),
         ]
-        targets += [(f"search '{q}'", f"/customers/?q={urllib.request.quote(q)}") for q in QUERIES[:4]]
+        targets += [(f"search '{q}'", f"/customers/?q={urllib.request.quote(q)}", {}) for q in QUERIES[:4]]
         targets += [
-            ("quick search 'harr'", "/quick-search/?q=harr"),
-            ("API list", "/api/v1/customers?limit=50"),
+            ("quick search 'harr'", "/search/?q=harr", HTMX),  # the header box asks with HTMX
+            ("API list", "/api/v1/customers/?limit=50", {}),
         ]
         print(
             f"customers: {customers.strip().splitlines()[-1]}  database: {env['DATABASE_URL'].split(':')[0]}  "
             f"web processes: {args.workers}  connections: {args.connections}  {args.seconds}s each"
         )
         use_wrk = shutil.which("wrk") is not None
-        for label, path in targets:
+        for label, path, extra in targets:
             urllib.request.urlopen(
-                urllib.request.Request(base + path, headers={"Cookie": f"sessionid={cookie}"})
+                urllib.request.Request(base + path, headers={"Cookie": f"sessionid={cookie}", **extra})
             )
             if use_wrk:
-                line = wrk(base + path, cookie, args.seconds, args.connections)
+                line = wrk(base + path, cookie, args.seconds, args.connections, extra)
             else:
                 sys.path.insert(0, str(ROOT / "bench"))
                 import http_load
@@ -157,7 +184,7 @@ def main() -> int:
                     [base + path],
                     seconds=args.seconds,
                     concurrency=args.connections,
-                    headers={"Cookie": f"sessionid={cookie}"},
+                    headers={"Cookie": f"sessionid={cookie}", **extra},
                 ).line()
             print(f"{label:<28} {line}", flush=True)
     finally:

@@ -3,7 +3,11 @@
 A signed-in staff user whose role requires it and who has no confirmed authenticator is sent
 to the two-factor set-up on their profile from every page except that set-up, sign-out, static
 files and the API (API clients authenticate with tokens; session calls are made from pages the
-user could only reach after set-up). Costs one query per staff request.
+user could only reach after set-up).
+
+Costs no query: ``RoleBackend.get_user`` reads the policy and the user's authenticator with the
+user's own row, fresh on every request (a policy switched on applies to the next request of
+every signed-in user). A user loaded some other way is checked with one query.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from django.utils.translation import gettext as _
 from frontline.core.htmx import htmx_redirect
 
 from . import selectors
+from .backends import two_factor_setup_missing
 
 EXEMPT_VIEWS = frozenset(
     {
@@ -54,7 +59,10 @@ class TwoFactorMiddleware:
         match = request.resolver_match
         if match is not None and match.view_name in EXEMPT_VIEWS:
             return None
-        if not selectors.two_factor_setup_missing(user):
+        missing = two_factor_setup_missing(user)
+        if missing is None:
+            missing = selectors.two_factor_setup_missing(user)
+        if not missing:
             return None
         messages.warning(
             request,

@@ -216,8 +216,8 @@ def _render_profile(request: HttpRequest, *, status: int = 200, **forms: Any) ->
         "token_form": forms.pop("token_form", None) or TokenCreateForm(),
         "code_form": forms.pop("code_form", None) or CodeForm(),
         "disable_form": forms.pop("disable_form", None) or TwoFactorDisableForm(),
-        "tokens": [] if user.is_customer else selectors.api_token_list_for_user(user),
-        "show_tokens": not user.is_customer,
+        "tokens": selectors.api_token_list_for_user(user),
+        "show_tokens": True,
         "two_factor": selectors.two_factor_status(user),
         **forms,
     }

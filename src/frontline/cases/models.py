@@ -326,6 +326,8 @@ class Case(TimeStampedModel):
             ),
             models.Index(fields=["team", "status_category", "sla_due_at"], name="case_team_queue_idx"),
             models.Index(fields=["status_category", "sla_due_at"], name="case_status_due_idx"),
+            # Every case by SLA due (the API's default list): 19 ms -> 0.7 ms at 100k cases (bench/).
+            models.Index(fields=["sla_due_at", "id"], name="case_due_idx"),
             models.Index(fields=["status_category", "-created_at"], name="case_status_created_idx"),
             models.Index(fields=["customer", "-created_at"], name="case_customer_idx"),
             models.Index(fields=["follow_up_due_at"], name="case_follow_up_idx"),
@@ -346,6 +348,11 @@ class Case(TimeStampedModel):
                 fields=["assignee", "sla_due_at", "id"],
                 condition=Q(status_category__in=sorted(ACTIVE_CATEGORIES)),
                 name="case_active_assignee_due_idx",
+            ),
+            # The queue filtered by priority ("all open, urgent"): SQLite reads one range per
+            # status category instead of every active case.
+            models.Index(
+                fields=["status_category", "priority", "sla_due_at"], name="case_status_priority_due_idx"
             ),
         ]
         constraints = [

@@ -125,10 +125,9 @@ def due_display(row: QueueRow, now: datetime, texts: _Texts | None = None) -> tu
     """(text, css class) of a row's SLA due: breached red, under an hour orange, paused grey."""
     t = texts or _Texts()
     due = row.sla_due_at
-    if row.sla_paused:
-        return t.paused, "sla-paused"
     if due is None:
-        return "", ""
+        # No running clock: stood still ("pending customer") or none at all.
+        return (t.paused, "sla-paused") if row.sla_paused else ("", "")
     seconds = (due - now).total_seconds()
     if seconds < 0 or row.sla_breached:
         return t.overdue % {"time": duration_text(seconds, t)}, "sla-breached"

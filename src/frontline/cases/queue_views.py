@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from frontline.accounts import roles
@@ -402,11 +403,11 @@ _BULK_PERMISSIONS = {
     "merge": roles.CASE_MERGE,
 }
 _BULK_DONE = {
-    "assign": _("assigned"),
-    "status": _("status changed"),
-    "tag": _("tagged"),
-    "untag": _("tags removed"),
-    "merge": _("merged"),
+    "assign": gettext_lazy("assigned"),
+    "status": gettext_lazy("status changed"),
+    "tag": gettext_lazy("tagged"),
+    "untag": gettext_lazy("tags removed"),
+    "merge": gettext_lazy("merged"),
 }
 
 
@@ -440,7 +441,9 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
         return _bulk_refused(request, next_query, error.errors)
     except DomainError as error:
         return _bulk_refused(request, next_query, {error.field or "__all__": [error.message]})
-    outcome = _bulk_outcome(ids, result, done_text=_BULK_DONE[action], survivor=params.get("survivor_id"))
+    outcome = _bulk_outcome(
+        ids, result, done_text=str(_BULK_DONE[action]), survivor=params.get("survivor_id")
+    )
     if is_htmx(request):
         context, _status = _queue_context(request, next_query, bulk_result=outcome)
         response = render(request, "cases/partials/_queue_results.html", context)

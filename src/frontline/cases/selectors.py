@@ -249,6 +249,11 @@ def filtered_cases(
         qs = qs.filter(status_category__in=categories)
     if filters.status_ids:
         qs = qs.filter(status_id__in=filters.status_ids)
+        if not categories:
+            # Their categories too, so the category indexes narrow the search.
+            known = queue_choices().status_categories
+            if all(pk in known for pk in filters.status_ids):
+                qs = qs.filter(status_category__in=sorted({known[pk] for pk in filters.status_ids}))
 
     tab = filters.tab
     if tab == TAB_MINE:
@@ -413,6 +418,7 @@ class QueueChoices:
     agents: list[tuple[int, str]]  # active staff
     categories: list[tuple[int, str]]
     status_names: dict[int, str]  # every status, inactive ones included
+    status_categories: dict[int, str]
     user_names: dict[int, str]  # every staff user, inactive ones included
     team_names: dict[int, str]
     # The agents as escaped ``<option>``s (a long list), so a page only marks the chosen one.
@@ -450,6 +456,7 @@ def queue_choices() -> QueueChoices:
         agents=[(pk, user_names[pk]) for pk, _f, _l, _u, active in staff if active],
         categories=list(Category.objects.filter(is_active=True).order_by("name").values_list("pk", "name")),
         status_names={pk: name for pk, name, _c, _a in statuses},
+        status_categories={pk: category for pk, _n, category, _a in statuses},
         user_names=user_names,
         team_names=dict(teams),
         agent_options={
@@ -799,6 +806,11 @@ def _portal_filtered(user: Any, filters: CaseFilter, query: str) -> QuerySet[Cas
         qs = qs.filter(status_category__in=categories)
     if filters.status_ids:
         qs = qs.filter(status_id__in=filters.status_ids)
+        if not categories:
+            # Their categories too, so the category indexes narrow the search.
+            known = queue_choices().status_categories
+            if all(pk in known for pk in filters.status_ids):
+                qs = qs.filter(status_category__in=sorted({known[pk] for pk in filters.status_ids}))
     if filters.priorities:
         qs = qs.filter(priority__in=filters.priorities)
     if filters.channels:

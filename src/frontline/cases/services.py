@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +39,7 @@ from .choices import (
     Priority,
     StatusCategory,
 )
+from .defaults import ensure_default_statuses
 from .errors import CaseStateError, StaleReplyError
 from .models import Attachment, Case, CaseStatus, Category, CustomField, Mention, Message
 from .numbering import next_reference
@@ -95,6 +97,13 @@ def status_for(category: str) -> CaseStatus:
     status = CaseStatus.objects.filter(category=category, is_default=True).first()
     if status is None:
         status = CaseStatus.objects.filter(category=category, is_active=True).order_by("position").first()
+    if status is None:
+        ensure_default_statuses()
+        status = (
+            CaseStatus.objects.filter(category=category, is_active=True)
+            .order_by("-is_default", "position")
+            .first()
+        )
     if status is None:
         raise DomainError(
             _("No status is defined for %(category)s.") % {"category": category}, field="status"
@@ -486,10 +495,10 @@ def _check_not_stale(case: Case, seen_message_id: int | None, by: Any) -> None:
     if seen_message_id is None:
         return
     newer = list(
-        # Another staff member's public reply; automatic ones (the resolution follow-up) have no author.
-        case.messages.filter(
-            pk__gt=seen_message_id, kind=MessageKind.REPLY, direction=Direction.OUTBOUND, author__isnull=False
-        )
+        # The customer's new message or another staff member's reply; automatic replies (the
+        # resolution follow-up) have no author and are not news.
+        case.messages.filter(pk__gt=seen_message_id, kind=MessageKind.REPLY)
+        .filter(Q(direction=Direction.INBOUND) | Q(direction=Direction.OUTBOUND, author__isnull=False))
         .exclude(author=by)
         .values_list("pk", flat=True)
     )

@@ -4,6 +4,7 @@ See docs/operations.md for every variable. Nothing here reaches the network at i
 """
 
 import warnings
+from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
@@ -98,8 +99,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif find_spec("psycopg_pool") is not None and env_int("DB_POOL_SIZE", 10) > 0:
+    # Under ASGI every request runs its view in a thread of its own, so a connection kept per
+    # thread (CONN_MAX_AGE) is never reused: each request opened one and left it open until
+    # PostgreSQL ran out of connections. A pool per process shares a few among all requests.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env_int("DB_POOL_SIZE", 10),
+        "timeout": 10,
+        "max_idle": 300,
+    }
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
+    # Without psycopg's pool: a connection per request, closed at its end (see above).
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -122,6 +135,12 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Sessions: read from the shared cache (Redis) and written through to the database, so a signed-in
+# request costs no session query. Only with a shared cache: a per-process cache would keep a
+# signed-out session alive in the other web processes.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+)
 
 # Background work goes through django.tasks. "db" (default) keeps tasks in the database and
 # needs nothing else; "rq" puts them on Redis (REDIS_URL) for many workers.

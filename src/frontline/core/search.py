@@ -102,12 +102,22 @@ def remove_document(kind: str, object_id: int) -> None:
             cursor.execute("DELETE FROM core_search_fts WHERE rowid = %s", [_rowid(code, object_id)])
 
 
+#: How many of the newest matches are ranked (see ``search_ids``).
+RANK_WINDOW = 2000
+
+
 def _query_words(query: str) -> list[str]:
     return words(query)[:MAX_QUERY_WORDS]
 
 
 def search_ids(kind: str, query: str, *, limit: int = 50, offset: int = 0) -> list[int]:
-    """Ids of the objects of ``kind`` matching every word of ``query`` as a prefix, best first."""
+    """Ids of the objects of ``kind`` matching every word of ``query`` as a prefix, best first.
+
+    Only the ``RANK_WINDOW`` newest matches (highest ids) are ranked: a word in every other
+    message ("order") would otherwise score hundreds of thousands of rows per keystroke. Below
+    that many matches the ranking is exact; above it, the best of the most recent ones win,
+    which is what a helpdesk search wants (docs/adr/0001-search-index.md).
+    """
     terms = _query_words(query)
     if not terms:
         return []
@@ -116,19 +126,23 @@ def search_ids(kind: str, query: str, *, limit: int = 50, offset: int = 0) -> li
         if _vendor() == "postgresql":
             tsquery = " & ".join(f"{term}:*" for term in terms)
             cursor.execute(
-                "SELECT object_id FROM core_search_document, to_tsquery('simple', %s) q "
-                "WHERE kind = %s AND vector @@ q "
+                "SELECT object_id FROM ("
+                " SELECT object_id, vector FROM core_search_document"
+                " WHERE kind = %s AND vector @@ to_tsquery('simple', %s)"
+                " ORDER BY object_id DESC LIMIT %s) recent, to_tsquery('simple', %s) q "
                 "ORDER BY ts_rank(vector, q) DESC, object_id DESC LIMIT %s OFFSET %s",
-                [tsquery, code, limit, offset],
+                [code, tsquery, RANK_WINDOW, tsquery, limit, offset],
             )
             return [row[0] for row in cursor.fetchall()]
         match = " ".join(f'"{term}"*' for term in terms)
         low = _rowid(code, 0)
         high = _rowid(code + 1, 0) - 1
         cursor.execute(
-            "SELECT rowid FROM core_search_fts WHERE core_search_fts MATCH %s "
-            "AND rowid BETWEEN %s AND %s ORDER BY rank, rowid DESC LIMIT %s OFFSET %s",
-            [match, low, high, limit, offset],
+            "SELECT rowid FROM ("
+            " SELECT rowid, rank FROM core_search_fts WHERE core_search_fts MATCH %s"
+            " AND rowid BETWEEN %s AND %s ORDER BY rowid DESC LIMIT %s) "
+            "ORDER BY rank, rowid DESC LIMIT %s OFFSET %s",
+            [match, low, high, RANK_WINDOW, limit, offset],
         )
         mask = (1 << _ROWID_SHIFT) - 1
         return [row[0] & mask for row in cursor.fetchall()]

@@ -8,14 +8,19 @@ form error with status 422.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import dateformat, formats, timezone
+from django.utils.html import escape
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -69,6 +74,69 @@ def _can(request: HttpRequest, permission: str) -> bool:
 # --- list -----------------------------------------------------------------------------------
 
 
+def customer_rows_html(customers: Sequence[Customer]) -> SafeString:
+    """The list's table rows, written here rather than in a template loop: 25 rows of template
+    tags and filters cost more CPU than the rest of the request together. Every value goes
+    through ``escape``; dates are shown in the current time zone and locale, as the template
+    filters would."""
+    list_url = reverse("customers:customer_list")
+    org_title = escape(_("Customers of this organisation"))
+    short_date = formats.get_format("SHORT_DATE_FORMAT")
+    long_date = formats.get_format("DATETIME_FORMAT")
+    rows = []
+    for customer in customers:
+        cells = [
+            '<tr><td><a class="fw-semibold link-underline link-underline-opacity-0 '
+            f'link-underline-opacity-75-hover" href="{escape(customer.get_absolute_url())}">'
+            f"{escape(str(customer))}</a>"
+        ]
+        if customer.status != CustomerStatus.ACTIVE:
+            tone = "danger" if customer.status == CustomerStatus.BLOCKED else "secondary"
+            cells.append(
+                f' <span class="badge text-bg-{tone}">{escape(customer.get_status_display())}</span>'
+            )
+        if customer.job_title:
+            cells.append(f'<div class="small text-body-secondary">{escape(customer.job_title)}</div>')
+        cells.append("</td><td>")
+        organisation = customer.organisation if customer.organisation_id else None
+        if organisation is not None:
+            cells.append(
+                '<a class="link-secondary link-underline-opacity-0 link-underline-opacity-75-hover" '
+                f'title="{org_title}" href="{list_url}?org={escape(quote(organisation.name))}">'
+                f"{escape(organisation.name)}</a>"
+            )
+        cells.append("</td><td>")
+        email = selectors.primary_value(customer, ContactKind.EMAIL)
+        if email:
+            cells.append(
+                '<a class="link-body-emphasis link-underline-opacity-0 link-underline-opacity-75-hover" '
+                f'href="mailto:{escape(email)}">{escape(email)}</a>'
+            )
+        cells.append(
+            f'</td><td class="text-nowrap">{escape(selectors.primary_value(customer, ContactKind.PHONE))}</td><td>'
+        )
+        cells.extend(
+            f'<span class="badge rounded-pill text-bg-light border">{escape(tag.name)}</span> '
+            for tag in customer.tags.all()
+        )
+        cells.append('</td><td class="text-nowrap">')
+        if customer.last_interaction_at:
+            last = timezone.localtime(customer.last_interaction_at)
+            cells.append(
+                f'<time datetime="{last.isoformat()}" title="{escape(dateformat.format(last, long_date))}">'
+                f"{escape(naturaltime(customer.last_interaction_at))}</time>"
+            )
+        else:
+            cells.append('<span class="text-body-secondary">—</span>')
+        created = timezone.localtime(customer.created_at)
+        cells.append(
+            f'</td><td class="text-nowrap"><time datetime="{created.isoformat()}">'
+            f"{escape(dateformat.format(created, short_date))}</time></td></tr>"
+        )
+        rows.append("".join(cells))
+    return mark_safe("".join(rows))
+
+
 @require_GET
 @staff_required(roles.CUSTOMER_VIEW)
 def customer_list(request: HttpRequest) -> HttpResponse:
@@ -90,6 +158,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        "rows_html": customer_rows_html(page.customers),
         "filters": filters,
         "organisation": organisation,
         "unknown_org": bool(org_name and organisation is None),

@@ -114,7 +114,10 @@ class CaseSeeder:
         teams = {t.slug: t for t in Team.objects.all()}
         for spec in demo_cases.QUEUES:
             assignment.queue_configure(
-                team_id=teams[spec.team].pk, by=None, assignment_mode=spec.mode, default_capacity=spec.capacity
+                team_id=teams[spec.team].pk,
+                by=None,
+                assignment_mode=spec.mode,
+                default_capacity=spec.capacity,
             )
         for username, capacity in sorted(demo_cases.CAPACITIES.items()):
             assignment.capacity_set(user_id=self.users[username].pk, by=None, capacity=capacity)
@@ -175,16 +178,21 @@ class CaseSeeder:
         )
         writer.tags(sorted({t.tag for t in demo_cases.TOPICS if t.tag}))
         bar = self._bar(generated)
-        for start in range(0, generated, CHUNK):
-            batch = [
-                generator.script(index, moments[index])
-                for index in range(start, min(start + CHUNK, generated))
-            ]
-            for offset, script in enumerate(batch):
-                script.reference = str(references[start + offset])
-            writer.write(batch)
-            bar.update(len(batch))
-        bar.close()
+        try:
+            for start in range(0, generated, CHUNK):
+                batch = [
+                    generator.script(index, moments[index])
+                    for index in range(start, min(start + CHUNK, generated))
+                ]
+                for offset, script in enumerate(batch):
+                    script.reference = str(references[start + offset])
+                writer.write(batch)
+                bar.update(len(batch))
+        except BaseException:
+            writer.abort()  # stop the writing thread before the transaction rolls back
+            raise
+        finally:
+            bar.close()
         written = writer.close()
         self.timings["case_bulk"] = time.monotonic() - started
         last = Case.objects.filter(reference__regex=r"^[0-9]+$").aggregate(Max("reference"))["reference__max"]
@@ -231,15 +239,15 @@ class CaseSeeder:
                     is_internal=spec.is_internal,
                 )
         shift_end = self.now - timedelta(hours=14)
-        for number, spec in enumerate(demo_cases.HANDOVER):
-            case = Case.objects.filter(subject=spec.subject).first() if spec.subject else None
+        for number, note in enumerate(demo_cases.HANDOVER):
+            case = Case.objects.filter(subject=note.subject).first() if note.subject else None
             with story_clock(shift_end + timedelta(minutes=5 * number)):
                 handover.handover_note_add(
-                    by=self.users[spec.author],
-                    body=spec.body,
+                    by=self.users[note.author],
+                    body=note.body,
                     case_id=case.pk if case else None,
                     team_id=teams["shipments"].pk if case is None else None,
-                    handed_to_id=self.users[spec.handed_to].pk if spec.handed_to else None,
+                    handed_to_id=self.users[note.handed_to].pk if note.handed_to else None,
                 )
         self.counts["macros"] = len(demo_cases.MACROS)
         self.counts["handover_notes"] = len(demo_cases.HANDOVER)
@@ -248,5 +256,10 @@ class CaseSeeder:
         from tqdm import tqdm
 
         return tqdm(
-            total=total, desc="Seeding cases", unit="case", file=sys.stderr, leave=False, disable=not self.progress
+            total=total,
+            desc="Seeding cases",
+            unit="case",
+            file=sys.stderr,
+            leave=False,
+            disable=not self.progress,
         )

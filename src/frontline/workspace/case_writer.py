@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -63,7 +63,7 @@ from frontline.customers.choices import Channel, Direction, InteractionKind
 from frontline.customers.models import ContactPoint, Customer, Interaction
 
 from .demo_cases import CaseScript, Step
-from .fast_insert import RowWriter
+from .fast_insert import Pump, RowWriter
 
 MINUTE = 60
 SLA_SWEEP_SECONDS = 60
@@ -174,26 +174,28 @@ def next_sweep(
             if clock.stopped_at is not None or clock.paused_at is not None:
                 continue
             if clock.breached_at is None:
-                moments.append(max(tick_after(clock.due_at, SLA_SWEEP_SECONDS), tick_at_or_after(earliest, 60)))
+                moments.append(
+                    max(tick_after(clock.due_at, SLA_SWEEP_SECONDS), tick_at_or_after(earliest, 60))
+                )
                 if policy is not None and policy.warn_before_minutes > 0 and clock.warned_at is None:
                     # The first minute that warns does not depend on ``earliest`` once it is past it.
-                    key = ("warn", clock.due_at, policy.pk)
-                    warn = clock.memo.get(key)
+                    warn_key: tuple[Any, ...] = ("warn", clock.due_at, policy.pk)
+                    warn = clock.memo.get(warn_key)
                     if warn is None or warn < earliest:
                         warn = _warn_tick(policy.calendar, earliest, clock.due_at, policy.warn_before_minutes)
-                        clock.memo[key] = warn
+                        clock.memo[warn_key] = warn
                     if warn is not None:
                         moments.append(warn)
             elif policy is not None:
                 for level, after, _action in policy.levels:
                     if level in clock.fired:
                         continue
-                    key = ("level", clock.breached_at, level, policy.pk)
-                    if key not in clock.memo:
-                        clock.memo[key] = businesstime.add_business_seconds(
+                    level_key: tuple[Any, ...] = ("level", clock.breached_at, level, policy.pk)
+                    if level_key not in clock.memo:
+                        clock.memo[level_key] = businesstime.add_business_seconds(
                             policy.calendar, clock.breached_at, after * 60
                         )
-                    due = clock.memo[key]
+                    due = clock.memo[level_key]
                     assert due is not None
                     moments.append(
                         max(tick_at_or_after(due, SLA_SWEEP_SECONDS), tick_at_or_after(earliest, 60))
@@ -283,7 +285,8 @@ class World:
             users=users,
             users_by_id={u.pk: u for u in users.values()},
             managers=sorted(
-                (u for u in users.values() if u.role == "admin" and u.is_active), key=lambda u: (u.username, u.pk)
+                (u for u in users.values() if u.role == "admin" and u.is_active),
+                key=lambda u: (u.username, u.pk),
             ),
             policies=policies,
             policy_views=views,
@@ -493,11 +496,13 @@ def load_customers(customer_ids: Sequence[int]) -> list[CustomerInfo]:
             infos[pk] = CustomerInfo(pk, first, last, org_id, org_name or "", language, [], set())
         for customer_id, value in (
             ContactPoint.objects.filter(customer_id__in=chunk)
-            .order_by(*ContactPoint._meta.ordering)
+            .order_by(*[str(o) for o in ContactPoint._meta.ordering or ()])
             .values_list("customer_id", "value")
         ):
             infos[customer_id].contacts.append(value)
-        for customer_id, tag_id in tags.objects.filter(customer_id__in=chunk).values_list("customer_id", "tag_id"):
+        for customer_id, tag_id in tags.objects.filter(customer_id__in=chunk).values_list(
+            "customer_id", "tag_id"
+        ):
             infos[customer_id].tag_ids.add(tag_id)
     return [infos[pk] for pk in customer_ids]
 
@@ -520,7 +525,13 @@ class SimClock:
 
     def view(self) -> ClockView:
         return ClockView(
-            self.due_at, self.paused_at, self.stopped_at, self.breached_at, self.warned_at, self.fired, self.memo
+            self.due_at,
+            self.paused_at,
+            self.stopped_at,
+            self.breached_at,
+            self.warned_at,
+            self.fired,
+            self.memo,
         )
 
 
@@ -547,11 +558,14 @@ class BulkWriter:
         EscalationFiring,
     )
 
-    def __init__(self, *, now: datetime, customers: Sequence[CustomerInfo], world: World | None = None) -> None:
+    def __init__(
+        self, *, now: datetime, customers: Sequence[CustomerInfo], world: World | None = None
+    ) -> None:
         self.now = now
         self.customers = customers
         self.world = world or World.load()
-        self.rows = {model: RowWriter(model) for model in self.TABLES}
+        self.pump = Pump()
+        self.rows = {model: RowWriter(model, pump=self.pump) for model in self.TABLES}
         self.tag_ids: dict[str, int] = {}
         self.case_docs: list[tuple[int, list[str]]] = []
         self.message_docs: list[tuple[int, list[str]]] = []
@@ -567,6 +581,7 @@ class BulkWriter:
     def tags(self, names: Sequence[str]) -> None:
         from frontline.customers.models import Tag
 
+        self.pump.drain()
         for name in sorted({n.strip().lower()[:50] for n in names if n.strip()}):
             self.tag_ids[name] = Tag.objects.get_or_create(name=name)[0].pk
 
@@ -577,19 +592,35 @@ class BulkWriter:
         self._index()
 
     def _index(self) -> None:
-        if self.case_docs:
-            search.index_many("case", self.case_docs)
-        if self.message_docs:
-            search.index_many("case_message", self.message_docs)
+        case_docs, message_docs = self.case_docs, self.message_docs
         self.case_docs, self.message_docs = [], []
+
+        def index() -> None:
+            if case_docs:
+                search.index_many("case", case_docs)
+            if message_docs:
+                search.index_many("case_message", message_docs)
+
+        self.pump.submit(index)
 
     def close(self) -> dict[str, int]:
         self._index()
-        written = {model._meta.label: writer.close() for model, writer in self.rows.items()}
+        try:
+            for writer in self.rows.values():
+                writer.flush()
+            self.pump.drain()
+            written = {model._meta.label: writer.close() for model, writer in self.rows.items()}
+        finally:
+            self.pump.close()
         self._touch_customers()
         for team_id, user_id in self.last_assigned.items():
             Queue.objects.filter(team_id=team_id).update(last_assigned_id=user_id)
         return written
+
+    def abort(self) -> None:
+        """Give up: stop the writing thread (the caller's transaction rolls everything back)."""
+        with suppress(Exception):  # the error that made us abort is the one to report
+            self.pump.close()
 
     def _touch_customers(self) -> None:
         """``Customer.last_interaction_at``: the newest timeline entry (interaction_record keeps it so)."""
@@ -603,7 +634,9 @@ class BulkWriter:
             )
 
     # -- row helpers ---------------------------------------------------------------------------
-    def audit(self, *, actor: Any | None, verb: str, case: SimCase, data: dict[str, Any], at: datetime) -> None:
+    def audit(
+        self, *, actor: Any | None, verb: str, case: SimCase, data: dict[str, Any], at: datetime
+    ) -> None:
         self.rows[AuditEntry].add(
             created_at=at,
             actor_id=actor.pk if actor is not None else None,
@@ -914,11 +947,17 @@ class SimCase:
             StatusCategory.ON_HOLD,
         ):
             reopened = category in (StatusCategory.RESOLVED, StatusCategory.CLOSED)
-            self.apply_status(self.world.defaults[StatusCategory.OPEN], by=None, at=at, reason="customer_reply")
+            self.apply_status(
+                self.world.defaults[StatusCategory.OPEN], by=None, at=at, reason="customer_reply"
+            )
             if reopened:
-                self.w.audit(actor=None, verb="case.reopened", case=self, data={"message_id": message_id}, at=at)
+                self.w.audit(
+                    actor=None, verb="case.reopened", case=self, data={"message_id": message_id}, at=at
+                )
 
-    def call_log(self, by: Any, direction: str, duration: int, summary: str, outcome: str, at: datetime) -> None:
+    def call_log(
+        self, by: Any, direction: str, duration: int, summary: str, outcome: str, at: datetime
+    ) -> None:
         message_id = self.add_message(
             by=by,
             body=summary,
@@ -1100,7 +1139,12 @@ class SimCase:
         return clock
 
     def catch_breach(self, clock: SimClock, at: datetime) -> None:
-        if clock.stopped_at is None and clock.paused_at is None and clock.breached_at is None and clock.due_at < at:
+        if (
+            clock.stopped_at is None
+            and clock.paused_at is None
+            and clock.breached_at is None
+            and clock.due_at < at
+        ):
             clock.breached_at = clock.due_at
             self.event(
                 clock, SlaEventKind.BREACHED, clock.due_at, due_at=_iso(clock.due_at), detected_at=_iso(at)
@@ -1198,7 +1242,9 @@ class SimCase:
         )
         if not answered:
             return
-        self.start_clock(SlaMetric.NEXT_RESPONSE, minutes, at, paused=self.pauses(), reason="customer_message")
+        self.start_clock(
+            SlaMetric.NEXT_RESPONSE, minutes, at, paused=self.pauses(), reason="customer_message"
+        )
         self.refresh()
 
     def status_changed(self, old_category: str, at: datetime) -> None:
@@ -1234,7 +1280,9 @@ class SimCase:
         last.stopped_at, last.met, last.target_minutes = None, None, minutes
         last.paused_at = at if paused else None
         if not paused:
-            last.due_at = businesstime.add_business_seconds(self.cal, at, minutes * 60 - last.consumed_seconds)
+            last.due_at = businesstime.add_business_seconds(
+                self.cal, at, minutes * 60 - last.consumed_seconds
+            )
         self.event(
             last,
             SlaEventKind.STARTED,
@@ -1330,7 +1378,11 @@ class SimCase:
             if clock.breached_at is None and clock.due_at < now:
                 clock.breached_at = clock.due_at
                 self.event(
-                    clock, SlaEventKind.BREACHED, clock.due_at, due_at=_iso(clock.due_at), detected_at=_iso(now)
+                    clock,
+                    SlaEventKind.BREACHED,
+                    clock.due_at,
+                    due_at=_iso(clock.due_at),
+                    detected_at=_iso(now),
                 )
                 self.refresh()
         view = self.policy_view
@@ -1382,7 +1434,11 @@ class SimCase:
                 diff = {"assignee_id": [row["assignee_id"], lead.pk]}
                 row.update(assignee_id=lead.pk, assigned_at=now, updated_at=now)
                 self.w.audit(
-                    actor=None, verb="case.assigned", case=self, data={"mode": "manual", "changes": diff}, at=now
+                    actor=None,
+                    verb="case.assigned",
+                    case=self,
+                    data={"mode": "manual", "changes": diff},
+                    at=now,
                 )
             if lead is not None:
                 assignee_id = lead.pk
@@ -1437,7 +1493,9 @@ class SimCase:
         if level > row["escalation_level"]:
             row["escalation_level"] = level
         self.event(clock, SlaEventKind.ESCALATED, now, message_id=message_id, **data)
-        self.w.audit(actor=None, verb="case.escalated", case=self, data={**data, "message_id": message_id}, at=now)
+        self.w.audit(
+            actor=None, verb="case.escalated", case=self, data={**data, "message_id": message_id}, at=now
+        )
 
     # -- the end -------------------------------------------------------------------------------------------
     def flush(self) -> None:
@@ -1488,4 +1546,3 @@ def follow_up_text(*, language: str, first_name: str, reference: str, subject: s
                 _("Your support team"),
             ]
         )
-

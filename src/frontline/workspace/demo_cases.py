@@ -1042,7 +1042,9 @@ class CaseGenerator:
                 offset = (index + rng.random()) / count * span
                 day = self.start + timedelta(seconds=offset)
                 hour = rng.choices(range(24), weights=_HOUR_WEIGHTS)[0]
-                moment = day.replace(hour=hour, minute=rng.randrange(60), second=rng.randrange(60), microsecond=0)
+                moment = day.replace(
+                    hour=hour, minute=rng.randrange(60), second=rng.randrange(60), microsecond=0
+                )
                 if moment.weekday() >= 5 and rng.random() < 0.5:
                     continue
                 if self.start <= moment <= self.now:
@@ -1211,7 +1213,12 @@ class CaseGenerator:
         if escalate:
             at = self._customer_delay(at, 0.5, 20)
             steps.append(
-                Step(at, "receive", body=self._text(topic.customer_again, customer.language, values), channel=script.channel)
+                Step(
+                    at,
+                    "receive",
+                    body=self._text(topic.customer_again, customer.language, values),
+                    channel=script.channel,
+                )
             )
             at = self._agent_delay(at, 0.1, 2, urgent)
             tech = self.teams.get("tech")
@@ -1239,7 +1246,9 @@ class CaseGenerator:
                 )
             )
             at = self._agent_delay(at, 0.1, 3, urgent)
-            steps.append(Step(at, "reply", by=tech_agent, body=signed(topic.solution, tech_agent), status=RESOLVED))
+            steps.append(
+                Step(at, "reply", by=tech_agent, body=signed(topic.solution, tech_agent), status=RESOLVED)
+            )
         else:
             if rng.random() < 0.55:
                 at = self._customer_delay(at, 0.3, 40)
@@ -1270,7 +1279,9 @@ class CaseGenerator:
             if rng.random() < 0.06:
                 # The customer answers the follow-up question: the case reopens.
                 at = self._customer_delay(at, 2, 60)
-                steps.append(Step(at, "receive", body=_THANKS.get(customer.language, _THANKS["en"]), channel="email"))
+                steps.append(
+                    Step(at, "receive", body=_THANKS.get(customer.language, _THANKS["en"]), channel="email")
+                )
                 at = self._agent_delay(at, 0.2, 6, urgent)
                 steps.append(Step(at, "status", by=agent, status=CLOSED))
         script.steps = [s for s in steps if s.at <= self.now]
@@ -1300,7 +1311,6 @@ def _strip_signature(text: str) -> str:
     """A reply's words as a call summary: without greeting and signature lines."""
     lines = [line for line in text.split("\n") if line.strip()]
     return " ".join(lines[1:-1] or lines)
-
 
 
 # --- the seeds' own cases ---------------------------------------------------------------------------
@@ -1446,7 +1456,15 @@ def story_scripts(now: datetime) -> list[CaseScript]:
             by="todd",
             body="Claim 36012224: reimbursement, other, 98 USD - DHL delivered four days late. @isabella for approval.",
         ),
-        Step(ago(0.84), "status", by="todd", status="awaiting-approval"),
+        Step(
+            ago(0.84),
+            "reply",
+            by="todd",
+            body="Hello Haruto,\n\nwe are sorry the camera arrived too late for your trip. Your refund request "
+            "36012224 is with our senior specialist for approval; you will hear from us within one business "
+            "day.\n\nTodd Haney",
+            status="awaiting-approval",
+        ),
     ]
     megan = case(
         "megan",

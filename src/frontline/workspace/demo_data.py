@@ -1057,9 +1057,7 @@ STORY_CUSTOMERS: tuple[StoryCustomer, ...] = (
         portal_username="agnieszka",
         preferred_channel="portal",
         story=(
-            StoryStep(
-                40, "order", "web", "inbound", "Order SO-203377 placed: Dock7 USB-C hub, 59.00 PLN"
-            ),
+            StoryStep(40, "order", "web", "inbound", "Order SO-203377 placed: Dock7 USB-C hub, 59.00 PLN"),
         ),
     ),
     StoryCustomer(
@@ -1171,7 +1169,11 @@ STORY_CUSTOMERS: tuple[StoryCustomer, ...] = (
         tags=("b2b", "spare-parts"),
         story=(
             StoryStep(
-                5, "order", "web", "inbound", "Order SO-205912 placed: oil filter OF-220 (case of 100), 890.00 EUR"
+                5,
+                "order",
+                "web",
+                "inbound",
+                "Order SO-205912 placed: oil filter OF-220 (case of 100), 890.00 EUR",
             ),
         ),
     ),

@@ -14,14 +14,78 @@ ORM inserts into the same table again.
 from __future__ import annotations
 
 import json
+import queue
+import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
 from django.core.management.color import no_style
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 FLUSH_ROWS = 5_000
+
+
+class Pump:
+    """Runs database writes on a second thread, so that building rows (the caller's thread, in
+    Python) and storing them (the PostgreSQL server) happen at the same time.
+
+    Both threads use the caller's connection, inside its transaction, but never at once: while
+    jobs are pending the caller does not touch the database; ``drain()`` waits for them (and
+    re-raises the first error). ``close()`` when done. Without PostgreSQL it runs jobs at once.
+    """
+
+    def __init__(self, *, depth: int = 8) -> None:
+        self.threaded = connection.vendor == "postgresql"
+        self.error: BaseException | None = None
+        if not self.threaded:
+            return
+        self.connection = connections[DEFAULT_DB_ALIAS]
+        self.connection.ensure_connection()
+        self.jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=depth)
+        self.connection.inc_thread_sharing()
+        self.thread = threading.Thread(target=self._work, name="seed-pump", daemon=True)
+        self.thread.start()
+
+    def _work(self) -> None:
+        connections[DEFAULT_DB_ALIAS] = self.connection
+        while True:
+            job = self.jobs.get()
+            try:
+                if job is None:
+                    return
+                if self.error is None:
+                    job()
+            except BaseException as error:  # handed to the caller's thread by drain()
+                self.error = error
+            finally:
+                self.jobs.task_done()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        if not self.threaded:
+            job()
+            return
+        if self.error is not None:
+            self.drain()
+        self.jobs.put(job)
+
+    def drain(self) -> None:
+        if self.threaded:
+            self.jobs.join()
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def close(self) -> None:
+        if not self.threaded:
+            return
+        try:
+            self.drain()
+        finally:
+            self.jobs.put(None)
+            self.thread.join()
+            self.connection.dec_thread_sharing()
+            self.threaded = False
 
 
 def _datetime_sqlite(value: datetime | None) -> str | None:
@@ -58,8 +122,11 @@ class RowWriter:
     given: the rows describe the past).
     """
 
-    def __init__(self, model: type[models.Model], *, flush_rows: int = FLUSH_ROWS) -> None:
+    def __init__(
+        self, model: type[models.Model], *, flush_rows: int = FLUSH_ROWS, pump: Pump | None = None
+    ) -> None:
         self.model = model
+        self.pump = pump
         self.vendor = connection.vendor
         meta = model._meta
         self.table = meta.db_table
@@ -72,6 +139,8 @@ class RowWriter:
         self.flush_rows = flush_rows
         self.rows: list[list[Any]] = []
         self.written = 0
+        if pump is not None:
+            pump.drain()
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT MAX({meta.pk.column}) FROM {connection.ops.quote_name(self.table)}")
             self.next_id = int(cursor.fetchone()[0] or 0) + 1
@@ -114,28 +183,38 @@ class RowWriter:
             if convert is not None:
                 for row in rows:
                     row[position] = convert(row[position])
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
+        columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in self.fields)
         table = connection.ops.quote_name(self.table)
-        connection.ensure_connection()
-        if self.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                raw = cursor.cursor  # the psycopg cursor
-                with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
+        vendor = self.vendor
+
+        def write() -> None:
+            connection.ensure_connection()
+            if vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    raw = cursor.cursor  # the psycopg cursor
+                    with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+            else:
+                marks = ", ".join("?" for _ in rows[0])
+                raw = connection.connection.cursor()  # the sqlite3 cursor, no per-row wrapper work
+                try:
+                    raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+                finally:
+                    raw.close()
+
+        if self.pump is not None:
+            self.pump.submit(write)
         else:
-            marks = ", ".join("?" for _ in self.fields)
-            raw = connection.connection.cursor()  # the sqlite3 cursor, no per-row wrapper work
-            try:
-                raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
-            finally:
-                raw.close()
+            write()
         self.written += len(rows)
         return len(rows)
 
     def close(self) -> int:
         """Write what is left and move the id sequence past the ids handed out."""
         self.flush()
+        if self.pump is not None:
+            self.pump.drain()
         statements = connection.ops.sequence_reset_sql(no_style(), [self.model])
         if statements:
             with connection.cursor() as cursor:

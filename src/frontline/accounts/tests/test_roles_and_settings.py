@@ -51,6 +51,14 @@ MATRIX = {
     roles.CUSTOMER_IMPORT: {L, D},
     roles.AUDIT_VIEW: {L, D},
     roles.USER_MANAGE: {D},
+    roles.CASE_VIEW: {A, R, L, T, S, G, P, D},
+    roles.CASE_ADD: {A, R, L, T, S, D},
+    roles.CASE_CHANGE: {A, R, L, T, S, G, P, D},
+    roles.CASE_REPLY: {A, R, L, T, D},
+    roles.CASE_ASSIGN: {A, R, L, T, D},
+    roles.CASE_ESCALATE: {A, R, L, T, D},
+    roles.CASE_MERGE: {A, L, D},
+    roles.CASE_SETTINGS: {L, D},
 }
 
 

@@ -70,7 +70,10 @@ def test_worker_runs_scheduled_jobs_and_stops_cleanly_on_sigterm(sqlite_db, tmp_
         # and SIGTERM stops it with status 0
         assert stop_process(worker) == 0
     output = log.read_text()
-    assert "scheduler started: 4 job(s), tick 1.0s, worker solo" in output
+    from frontline.config.schedule import SCHEDULE
+
+    jobs = len(SCHEDULE) + 1  # the declared jobs and the probe
+    assert f"scheduler started: {jobs} job(s), tick 1.0s, worker solo" in output
     assert output.rstrip().endswith("worker solo stopped"), output
 
 

@@ -27,7 +27,7 @@ application = URLRouter(websocket_urlpatterns)
 
 # The consumer authorizes through database_sync_to_async, which closes "old" connections: a
 # test transaction would be one of them, so these tests commit for real.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def only_even_keys_for_alice(user, key: str) -> bool:

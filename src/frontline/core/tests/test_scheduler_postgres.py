@@ -19,7 +19,7 @@ from frontline.core.tests.processes import (
 INTERVAL = 2  # seconds between windows of the probe job
 RUN_FOR = 9  # seconds both workers run side by side
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture

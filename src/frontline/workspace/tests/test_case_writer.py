@@ -51,7 +51,10 @@ def seeded() -> int:
 def _scripts(now, *, count: int, teams: dict[str, TeamRef], seed: int = 7) -> tuple[list, list[int]]:
     first = len(demo_data.STORY_CUSTOMERS)
     ids = list(Customer.objects.order_by("pk").values_list("pk", flat=True))[first:]
-    refs = [CustomerRef(c.first_name, c.language, "DE", "example.com") for c in Customer.objects.filter(pk__in=ids).order_by("pk")]
+    refs = [
+        CustomerRef(c.first_name, c.language, "DE", "example.com")
+        for c in Customer.objects.filter(pk__in=ids).order_by("pk")
+    ]
     generator = CaseGenerator(
         random.Random(seed),
         now=now,
@@ -99,7 +102,9 @@ def _snapshot(after_pk: int) -> dict[str, Any]:
     clock_rank = {c.pk: i for i, c in enumerate(clocks)}
 
     def plain(obj, skip=("id",)) -> dict[str, Any]:
-        return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.attname not in skip}
+        return {
+            f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.attname not in skip
+        }
 
     def ranked_data(data: dict[str, Any]) -> dict[str, Any]:
         out = {}
@@ -116,26 +121,30 @@ def _snapshot(after_pk: int) -> dict[str, Any]:
     snapshot: dict[str, Any] = {}
     snapshot["cases"] = [plain(c) for c in cases]
     snapshot["tags"] = sorted(
-        (case_rank[c], t) for c, t in Case.tags.through.objects.filter(case__in=cases).values_list("case_id", "tag_id")
+        (case_rank[c], t)
+        for c, t in Case.tags.through.objects.filter(case__in=cases).values_list("case_id", "tag_id")
     )
     snapshot["messages"] = [
-        {**plain(m, ("id", "case_id")), "case": case_rank[m.case_id], "data": ranked_data(m.data)} for m in messages
+        {**plain(m, ("id", "case_id")), "case": case_rank[m.case_id], "data": ranked_data(m.data)}
+        for m in messages
     ]
     snapshot["mentions"] = sorted(
-        (message_rank[m.message_id], m.user_id, m.read_at) for m in Mention.objects.filter(message__in=messages)
+        (message_rank[m.message_id], m.user_id, m.read_at)
+        for m in Mention.objects.filter(message__in=messages)
     )
     snapshot["clocks"] = [{**plain(c, ("id", "case_id")), "case": case_rank[c.case_id]} for c in clocks]
     snapshot["events"] = [
         {
             **plain(e, ("id", "case_id", "clock_id")),
             "case": case_rank[e.case_id],
-            "clock": clock_rank.get(e.clock_id),
+            "clock": clock_rank.get(e.clock_id) if e.clock_id is not None else None,
             "data": ranked_data(e.data),
         }
         for e in SlaEvent.objects.filter(case__in=cases).order_by("case_id", "at", "pk")
     ]
     snapshot["firings"] = sorted(
-        (clock_rank[f.clock_id], f.level, f.action, f.fired_at) for f in EscalationFiring.objects.filter(clock__in=clocks)
+        (clock_rank[f.clock_id], f.level, f.action, f.fired_at)
+        for f in EscalationFiring.objects.filter(clock__in=clocks)
     )
     ids = {str(pk) for pk in case_rank} | {str(pk) for pk in message_rank}
     interactions = Interaction.objects.filter(source_id__in=ids).order_by("customer_id", "occurred_at", "pk")
@@ -148,7 +157,8 @@ def _snapshot(after_pk: int) -> dict[str, Any]:
             "data": ranked_data(i.data),
         }
         for i in interactions
-        if (i.kind == "case" and int(i.source_id) in case_rank) or (i.kind != "case" and int(i.source_id) in message_rank)
+        if (i.kind == "case" and int(i.source_id) in case_rank)
+        or (i.kind != "case" and int(i.source_id) in message_rank)
     ]
     snapshot["audit"] = [
         {**plain(a, ("id", "target_id")), "target": case_rank[int(a.target_id)], "data": ranked_data(a.data)}
@@ -230,7 +240,9 @@ def test_automatic_assignment_on_arrival_matches(seeded):
     # given Customer Service distributing round-robin with one agent online
     team = demo_data.TEAMS[0]
     online = User.objects.get(username="sara")
-    User.objects.filter(username__in=[*team.members, team.lead]).exclude(pk=online.pk).update(availability="offline")
+    User.objects.filter(username__in=[*team.members, team.lead]).exclude(pk=online.pk).update(
+        availability="offline"
+    )
     online.availability = "online"
     online.save(update_fields=["availability"])
     assignment.queue_configure(
@@ -240,7 +252,9 @@ def test_automatic_assignment_on_arrival_matches(seeded):
         default_capacity=100,
     )
     teams = _manual_teams()
-    teams["customer-service"] = TeamRef("customer-service", team.lead, ("sara",), mode="round_robin", capacity=100)
+    teams["customer-service"] = TeamRef(
+        "customer-service", team.lead, ("sara",), mode="round_robin", capacity=100
+    )
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
     scripts, customer_ids = _scripts(now, count=40, teams=teams, seed=3)
     scripts = [s for s in scripts if s.team == "customer-service"]

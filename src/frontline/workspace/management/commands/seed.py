@@ -33,7 +33,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from frontline.accounts import services as accounts
@@ -55,7 +55,7 @@ from frontline.customers.normalize import clean_contact
 from frontline.workspace import demo_cases, demo_data
 from frontline.workspace.case_seeding import CaseSeeder
 from frontline.workspace.demo_data import DEMO_PASSWORD, CustomerSpec, InteractionSpec, StoryCustomer
-from frontline.workspace.fast_insert import RowWriter
+from frontline.workspace.fast_insert import Pump, RowWriter
 
 SEEDED_VERB = "workspace.seeded"
 BATCH = 2_000
@@ -416,14 +416,20 @@ class Seeder:
             with explicit_timestamps(Customer, ContactPoint, Address, Organisation, Interaction):
                 self.reference_data()
                 through = Customer.tags.through
-                self._writers = {
-                    m: RowWriter(m) for m in (Customer, ContactPoint, Address, ExternalId, through, Interaction)
-                }
-                self.story_customers()
-                self.passwords()
-                self.generated_customers()
-                for writer in self._writers.values():
-                    writer.close()
+                pump = Pump()
+                try:
+                    self._writers = {
+                        m: RowWriter(m, pump=pump)
+                        for m in (Customer, ContactPoint, Address, ExternalId, through, Interaction)
+                    }
+                    self.story_customers()
+                    pump.drain()
+                    self.passwords()
+                    self.generated_customers()
+                    for writer in self._writers.values():
+                        writer.close()
+                finally:
+                    pump.close()
                 self._writers = {}
             self.timings["customers"] = time.monotonic() - started - self.timings["staff"]
             phase = time.monotonic()
@@ -469,7 +475,8 @@ class Command(BaseCommand):
         f"{DEMO_PASSWORD!r}), teams with queues, organisations, multilingual customers with their "
         "timelines, and cases with their threads, SLA clocks, macros and handover notes. Scales: "
         + ", ".join(
-            f"{k} = {v:,} customers and {demo_cases.CASE_SCALES[k]:,} cases" for k, v in demo_data.SCALES.items()
+            f"{k} = {v:,} customers and {demo_cases.CASE_SCALES[k]:,} cases"
+            for k, v in demo_data.SCALES.items()
         )
         + "."
     )
@@ -538,6 +545,11 @@ class Command(BaseCommand):
         counts = seeder.run()
         phase = time.monotonic()
         refresh_planner_statistics()
+        if connection.vendor == "postgresql":
+            # Millions of fresh rows: give the planner its statistics now rather than whenever
+            # autovacuum gets to them (the queue's plans depend on them).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         seeder.timings["analyze"] = time.monotonic() - phase
         if options.get("verbosity", 1) >= 2:
             self.stdout.write(
