@@ -170,7 +170,9 @@ def case_merge(
         survivor.parent_id = merged.parent_id if merged.parent_id != survivor.pk else None
         survivor.save(update_fields=["parent", "updated_at"])
     HandoverNote.objects.filter(case=merged).update(case=survivor)
-    cancelled = sla.clocks_cancel(case=merged, at=timezone.now(), reason="merged", data={"survivor_id": survivor.pk})
+    cancelled = sla.clocks_cancel(
+        case=merged, at=timezone.now(), reason="merged", data={"survivor_id": survivor.pk}
+    )
     if merged.status_category != StatusCategory.CLOSED:
         services.case_status_set(case_id=merged.pk, by=by, status=services.status_for(StatusCategory.CLOSED))
         merged.refresh_from_db()

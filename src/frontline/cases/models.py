@@ -4,6 +4,8 @@ focused service modules next to it: sla.py, assignment.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -425,7 +427,9 @@ class Message(models.Model):
     author_label = models.CharField(max_length=150, blank=True)
     body = models.TextField(_("message"))
     external_id = models.CharField(max_length=255, blank=True)
-    mentions = models.ManyToManyField(USER, blank=True, related_name="case_mentions", through="Mention")
+    mentions: models.ManyToManyField[Any, Any] = models.ManyToManyField(
+        USER, blank=True, related_name="case_mentions", through="Mention"
+    )
     # Phone calls
     call_duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     call_outcome = models.CharField(max_length=12, choices=CallOutcome.choices, blank=True)
@@ -460,6 +464,9 @@ class Mention(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["message", "user"], name="mention_once")]
         indexes = [models.Index(fields=["user", "read_at"], name="mention_unread_idx")]
+
+    def __str__(self) -> str:
+        return f"@{self.user_id} on message {self.message_id}"
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
@@ -547,6 +554,9 @@ class EscalationFiring(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["clock", "level"], name="escalation_fires_once")]
+
+    def __str__(self) -> str:
+        return f"clock {self.clock_id} level {self.level}"
 
 
 class Macro(TimeStampedModel):

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -216,7 +217,7 @@ class AttachmentInput:
     content_type: str = ""
 
     @classmethod
-    def from_upload(cls, upload: UploadedFile) -> AttachmentInput:
+    def from_upload(cls, upload: UploadedFile[Any]) -> AttachmentInput:
         return cls(
             filename=upload.name or "file", content=upload.read(), content_type=upload.content_type or ""
         )
@@ -439,8 +440,8 @@ def _add_message(
         created_at=now,
     )
     _store_attachments(message, attachments)
-    mentioned = []
-    if kind in (MessageKind.NOTE, MessageKind.REPLY, MessageKind.CALL) and is_user:
+    mentioned: list[Any] = []
+    if kind in (MessageKind.NOTE, MessageKind.REPLY, MessageKind.CALL) and by is not None and is_user:
         mentioned = [u for u in mentioned_users(message.body) if u.pk != by.pk]
         Mention.objects.bulk_create([Mention(message=message, user=u) for u in mentioned])
 
@@ -481,13 +482,12 @@ def _add_message(
             sender=Message, case_id=case_id, message_id=message_id, kind=kind, direction=direction
         )
     )
+
+    def notify(user_id: int) -> None:
+        events.user_mentioned.send(sender=Message, case_id=case_id, message_id=message_id, user_id=user_id)
+
     for user in mentioned:
-        user_id = user.pk
-        _on_commit(
-            lambda user_id=user_id: events.user_mentioned.send(
-                sender=Message, case_id=case_id, message_id=message_id, user_id=user_id
-            )
-        )
+        _on_commit(partial(notify, user.pk))
     return message
 
 
@@ -531,7 +531,8 @@ def message_reply(
         raise DomainError(_("Write a message."), field="body")
     if case.is_merged:
         raise CaseStateError(
-            _("This case was merged into #%(ref)s; reply there.") % {"ref": case.merged_into.reference},
+            _("This case was merged into #%(ref)s; reply there.")
+            % {"ref": case.merged_into.reference if case.merged_into else ""},
             field="case",
         )
     if not internal and case.status_category == StatusCategory.CLOSED:
