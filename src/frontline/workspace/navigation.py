@@ -30,6 +30,7 @@ class NavEntry:
 SECTIONS: tuple[NavEntry, ...] = (
     NavEntry(_("Dashboard"), "workspace:home", "speedometer2", roles.WORKSPACE, "/$"),
     NavEntry(_("Cases"), "cases:queue", "inboxes", roles.CASE_VIEW, "/cases/"),
+    NavEntry(_("Log a call"), "inbox:call_log", "telephone", roles.CASE_REPLY, "/inbox/call/"),
     NavEntry(_("Customers"), "customers:customer_list", "people", roles.CUSTOMER_VIEW, "/customers/"),
     NavEntry(
         _("Duplicates"),
