@@ -163,8 +163,9 @@ def test_agent_replies_notes_sees_a_colleague_and_is_warned_of_a_crossing_reply(
     colleague = open_page(chromium, violations)
     sign_in(colleague, server, "omar")
     colleague.goto(f"{server}{case.get_absolute_url()}")
-    page.locator("#case-presence", has_text="Omar is viewing").wait_for()
-    colleague.locator("#case-presence", has_text="Sara is viewing").wait_for()
+    # Two pages joining at once may both miss the other until the next heartbeat (15 s).
+    page.locator("#case-presence", has_text="Omar is viewing").wait_for(timeout=25_000)
+    colleague.locator("#case-presence", has_text="Sara is viewing").wait_for(timeout=25_000)
     colleague.click("#id_body")
     colleague.keyboard.type("Checking the mail logs now")
     page.locator("#case-presence", has_text="Omar is typing").wait_for()
