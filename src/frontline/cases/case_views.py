@@ -28,12 +28,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from frontline.accounts import roles
-from frontline.core.access import require_permissions
 from frontline.core.errors import DomainError, NotFound, PermissionDeniedError
 from frontline.core.forms import add_domain_error
 from frontline.core.htmx import htmx_redirect, is_htmx, wants_fragment
 
 from . import assignment, escalation, handover, macros, merge, selectors, services, sla
+from .access import staff_required
 from .errors import StaleReplyError
 from .forms import (
     NOTE,
@@ -56,11 +56,6 @@ from .models import Case, Message
 UNPROCESSABLE = 422
 REF = r"^(?P<reference>\d{1,20})/"
 SLA_WARNING = timedelta(hours=2)
-
-
-def staff_required(*permissions: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Signed in (else the login page), staff who may view cases, and ``permissions`` (else 403)."""
-    return require_permissions(roles.WORKSPACE, roles.CASE_VIEW, *permissions)
 
 
 def _case(request: HttpRequest, reference: str) -> Case:

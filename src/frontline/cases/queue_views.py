@@ -9,7 +9,7 @@ Access: staff with ``cases.view_case`` plus the action's own permission; custome
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,7 +28,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from frontline.accounts import roles
 from frontline.accounts.choices import Availability
 from frontline.accounts.models import Membership
-from frontline.core.access import require_permissions
 from frontline.core.errors import DomainError, FieldErrors, PermissionDeniedError
 from frontline.core.forms import add_domain_error
 from frontline.core.htmx import htmx_redirect, is_htmx, wants_fragment
@@ -37,6 +36,7 @@ from frontline.customers.choices import Channel
 from frontline.customers.models import Customer
 
 from . import assignment, bulk, handover, macros, saved_views, selectors, services
+from .access import staff_required
 from .choices import MacroScope, Priority, StatusCategory
 from .filters import (
     ACTIVE,
@@ -71,11 +71,6 @@ UNPROCESSABLE = 422
 BAD_REQUEST = 400
 SEARCH_PAGE = 25
 CUSTOMER_CASES = 8
-
-
-def staff_required(*permissions: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Signed in (else the login page), staff who may view cases, and ``permissions`` (else 403)."""
-    return require_permissions(roles.WORKSPACE, roles.CASE_VIEW, *permissions)
 
 
 def _queue_path() -> str:

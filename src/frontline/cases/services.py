@@ -59,14 +59,6 @@ def _lock(case_id: int) -> Case:
         raise NotFound(_("No such case."), field="case") from None
 
 
-def _validate_choice(value: str, choices: Any, field_name: str) -> None:
-    if value not in choices.values:
-        raise DomainError(
-            _("%(value)s is not a valid choice.") % {"value": value or _("An empty value")},
-            field=field_name,
-        )
-
-
 # --- search -----------------------------------------------------------------------------------
 
 

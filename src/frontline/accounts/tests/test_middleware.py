@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from frontline.accounts import services
 from frontline.accounts.choices import Role
 from frontline.accounts.models import TOTPDevice
 from frontline.accounts.tests.test_views import enable_totp
+from frontline.core.tests.queries import SESSION_QUERIES
 
 pytestmark = pytest.mark.django_db
 
 SETUP = "/accounts/profile/#two-factor"
 # Reading the session: a query, unless sessions are cached (cached_db, with Redis).
-SESSION_QUERIES = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 
@@ -27,6 +26,7 @@ from frontline.cases.models import (
     Message,
 )
 from frontline.cases.services import AttachmentInput
+from frontline.core.tests.queries import REQUEST_QUERIES
 
 from .factories import CustomerFactory, MembershipFactory, TeamFactory, UserFactory, make_case
 
@@ -373,7 +373,6 @@ class TestPage:
 # contacts, tags, other open cases, recent timeline (4); the SLA clocks with the policy, calendar,
 # hours and holidays (5); linked and family cases (2); handover notes (1); audit entries and SLA
 # events (2); the team's members (1); macros (1).
-REQUEST_QUERIES = (0 if django_settings.SESSION_ENGINE.endswith("cached_db") else 1) + 1
 PAGE_QUERIES = REQUEST_QUERIES + 24
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.conf import settings as django_settings
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +16,7 @@ from frontline.audit.models import AuditEntry
 from frontline.cases import selectors, services
 from frontline.cases.choices import StatusCategory
 from frontline.cases.models import Case, CaseStatus, HandoverNote, Macro, SavedView
+from frontline.core.tests.queries import REQUEST_QUERIES
 
 from .factories import CustomerFactory, MembershipFactory, TeamFactory, UserFactory, make_case
 
@@ -28,7 +28,6 @@ LOCAL_CACHE = {
 }
 # the session (none when sessions are read from the shared cache), the user (with the two-factor
 # policy check); permissions come from the role, no query
-REQUEST_QUERIES = (0 if django_settings.SESSION_ENGINE.endswith("cached_db") else 1) + 1
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -19,6 +18,7 @@ from django.utils import timezone
 from frontline.accounts.choices import Role
 from frontline.accounts.services import api_token_create, api_token_revoke
 from frontline.audit.models import AuditEntry
+from frontline.core.tests.queries import SESSION_QUERIES
 from frontline.customers import services
 from frontline.customers.choices import CustomerStatus
 from frontline.customers.models import Address, ContactPoint, Customer, ExternalId, MergeRecord, Organisation
@@ -30,7 +30,6 @@ pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1"
 # Reading the session: a query, unless sessions are cached (cached_db, with Redis).
-SESSION_QUERIES = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
 
 
 class Api:

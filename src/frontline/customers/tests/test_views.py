@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
 from frontline.accounts.choices import Role
 from frontline.audit.models import AuditEntry
+from frontline.core.tests.queries import REQUEST_QUERIES
 from frontline.customers import selectors, services
 from frontline.customers.choices import CustomerStatus, InteractionKind
 from frontline.customers.models import (
@@ -880,8 +880,6 @@ class TestMerge:
 # A page runs the same queries whatever the number of rows. The counts below include the
 # request's own: session (none when sessions are cached in Redis) and user (which carries the
 # two-factor policy check; permissions come from the role table without a query).
-
-REQUEST_QUERIES = (0 if settings.SESSION_ENGINE.endswith("cached_db") else 1) + 1
 
 
 def _populate(n: int, agent) -> Customer:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
 from frontline.accounts.choices import Role
+from frontline.core.tests.queries import REQUEST_QUERIES
 from frontline.customers import services
 from frontline.customers.models import Customer
 from frontline.customers.tests.factories import CustomerFactory, UserFactory
@@ -18,7 +18,6 @@ pytestmark = pytest.mark.django_db
 
 # session (none when sessions are cached in Redis), user (with the two-factor policy check);
 # permissions come from the role, no query
-REQUEST_QUERIES = (0 if settings.SESSION_ENGINE.endswith("cached_db") else 1) + 1
 # the case worker's corner: teams, counters (one query), open handover notes, unread mentions
 CASE_WORK_QUERIES = 4
 
