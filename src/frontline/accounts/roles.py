@@ -25,26 +25,52 @@ CASE_ASSIGN = "cases.assign_case"  # take, assign, forward, bulk assign
 CASE_ESCALATE = "cases.escalate_case"
 CASE_MERGE = "cases.merge_case"  # merge, split, link
 CASE_SETTINGS = "cases.manage_case_settings"  # statuses, SLA policies, calendars, team macros
+STOCK_VIEW = "catalog.view_product"  # products, warehouses, stock levels, inbound restocks
+STOCK_CHANGE = "catalog.change_stocklevel"  # adjust, count, transfer, receive inbound, edit products
+STOCK_IMPORT = "catalog.import_product"  # import products and stock (discrepancy report first)
+ORDER_VIEW = "orders.view_order"
+ORDER_CHANGE = "orders.change_order"  # holds, releases, cancellations
+ORDER_IMPORT = "orders.import_order"
+SHIPMENT_VIEW = "shipping.view_shipment"  # shipments, tracking events, exceptions
+SHIPMENT_CHANGE = "shipping.change_shipment"  # refresh tracking, manual events
+EXCEPTION_WORK = "shipping.work_exception"  # assign, acknowledge, resolve delivery exceptions
+SHIPMENT_IMPORT = "shipping.import_shipment"
+CARRIER_SETTINGS = "shipping.manage_carriers"  # carriers, accounts (credentials), status overrides
 
-_STAFF_BASE = {WORKSPACE, CUSTOMER_VIEW, CASE_VIEW}
+_STAFF_BASE = {WORKSPACE, CUSTOMER_VIEW, CASE_VIEW, STOCK_VIEW, ORDER_VIEW, SHIPMENT_VIEW}
+_LOGISTICS_WORK = {STOCK_CHANGE, STOCK_IMPORT, ORDER_CHANGE, ORDER_IMPORT, SHIPMENT_CHANGE, SHIPMENT_IMPORT}
 _CUSTOMER_EDIT = {CUSTOMER_ADD, CUSTOMER_CHANGE, CUSTOMER_MERGE}
 _CASE_WORK = {CASE_ADD, CASE_CHANGE, CASE_REPLY, CASE_ASSIGN, CASE_ESCALATE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.AGENT: frozenset(_STAFF_BASE | _CUSTOMER_EDIT | _CASE_WORK | {CASE_MERGE}),
+    Role.AGENT: frozenset(_STAFF_BASE | _CUSTOMER_EDIT | _CASE_WORK | {CASE_MERGE, EXCEPTION_WORK}),
     Role.REPORTER: frozenset(_STAFF_BASE | {CUSTOMER_CHANGE} | _CASE_WORK),
     Role.LEAD: frozenset(
-        _STAFF_BASE | _CUSTOMER_EDIT | _CASE_WORK | {CUSTOMER_IMPORT, AUDIT_VIEW, CASE_MERGE, CASE_SETTINGS}
+        _STAFF_BASE
+        | _CUSTOMER_EDIT
+        | _CASE_WORK
+        | {CUSTOMER_IMPORT, AUDIT_VIEW, CASE_MERGE, CASE_SETTINGS, ORDER_CHANGE, EXCEPTION_WORK}
     ),
     Role.TECH: frozenset(_STAFF_BASE | _CASE_WORK),
     Role.SALES: frozenset(_STAFF_BASE | _CUSTOMER_EDIT | {CASE_ADD, CASE_CHANGE}),
-    Role.LOGISTICS: frozenset(_STAFF_BASE | {CASE_CHANGE}),
-    Role.PRODUCT: frozenset(_STAFF_BASE | {CASE_CHANGE}),
+    Role.LOGISTICS: frozenset(
+        _STAFF_BASE | {CASE_CHANGE} | _LOGISTICS_WORK | {EXCEPTION_WORK, CARRIER_SETTINGS}
+    ),
+    Role.PRODUCT: frozenset(_STAFF_BASE | {CASE_CHANGE, STOCK_CHANGE}),
     Role.ADMIN: frozenset(
         _STAFF_BASE
         | _CUSTOMER_EDIT
         | _CASE_WORK
-        | {CUSTOMER_IMPORT, AUDIT_VIEW, USER_MANAGE, CASE_MERGE, CASE_SETTINGS}
+        | _LOGISTICS_WORK
+        | {
+            CUSTOMER_IMPORT,
+            AUDIT_VIEW,
+            USER_MANAGE,
+            CASE_MERGE,
+            CASE_SETTINGS,
+            EXCEPTION_WORK,
+            CARRIER_SETTINGS,
+        }
     ),
     Role.CUSTOMER: frozenset(),
 }

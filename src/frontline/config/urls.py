@@ -16,6 +16,9 @@ urlpatterns = [
     path("audit/", include("frontline.audit.urls")),
     path("customers/", include("frontline.customers.urls")),
     path("cases/", include("frontline.cases.urls")),
+    path("stock/", include("frontline.catalog.urls")),
+    path("orders/", include("frontline.orders.urls")),
+    path("", include("frontline.shipping.urls")),
     path("", include("frontline.inbox.urls")),
     path("", include("frontline.workspace.urls")),
 ]

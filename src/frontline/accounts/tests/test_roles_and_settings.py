@@ -59,6 +59,17 @@ MATRIX = {
     roles.CASE_ESCALATE: {A, R, L, T, D},
     roles.CASE_MERGE: {A, L, D},
     roles.CASE_SETTINGS: {L, D},
+    roles.STOCK_VIEW: {A, R, L, T, S, G, P, D},
+    roles.STOCK_CHANGE: {G, P, D},
+    roles.STOCK_IMPORT: {G, D},
+    roles.ORDER_VIEW: {A, R, L, T, S, G, P, D},
+    roles.ORDER_CHANGE: {L, G, D},
+    roles.ORDER_IMPORT: {G, D},
+    roles.SHIPMENT_VIEW: {A, R, L, T, S, G, P, D},
+    roles.SHIPMENT_CHANGE: {G, D},
+    roles.EXCEPTION_WORK: {A, L, G, D},
+    roles.SHIPMENT_IMPORT: {G, D},
+    roles.CARRIER_SETTINGS: {G, D},
 }
 
 
