@@ -34,10 +34,13 @@ from ninja.utils import check_csrf
 
 from frontline.accounts.api_auth import BearerTokenAuth
 from frontline.cases.api import router as cases_router
+from frontline.catalog.api import router as catalog_router
 from frontline.core.api import NON_FIELD, error, validation_errors
 from frontline.core.errors import DomainError
 from frontline.customers.api import organisations_router
 from frontline.customers.api import router as customers_router
+from frontline.orders.api import router as orders_router
+from frontline.shipping.api import router as shipping_router
 
 logger = logging.getLogger("frontline.api")
 
@@ -145,6 +148,9 @@ api = FrontlineAPI(
 api.add_router("/customers", customers_router)
 api.add_router("/organisations", organisations_router)
 api.add_router("/cases", cases_router)
+api.add_router("/catalog", catalog_router)
+api.add_router("/orders", orders_router)
+api.add_router("/shipping", shipping_router)
 
 
 # --- one error shape --------------------------------------------------------------------------
