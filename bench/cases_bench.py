@@ -12,8 +12,10 @@ configured session store, starts ``frontline serve --no-worker`` on a free loopb
 is bounded in time (``--seconds`` per endpoint). ``--only queue,search`` picks groups of
 endpoints; ``--profile`` instead profiles each endpoint in-process (queries, CPU ms, top functions).
 
-The numbers depend on what else runs on the machine: the script prints the load average before
-and after; compare runs taken at quiet moments only.
+Requests per second depend on what else runs on the machine: the script prints the load average
+before and after; compare those at quiet moments only. The "cpu ms" column is the CPU time the web
+processes spent per request served (from /proc), which other load disturbs far less: use it to
+compare changes on a busy machine. ``--no-page-cache`` measures every page rendered afresh.
 """
 
 from __future__ import annotations
@@ -68,9 +70,11 @@ store[SESSION_KEY] = str(user.pk)
 store[BACKEND_SESSION_KEY] = "frontline.accounts.backends.RoleBackend"
 store[HASH_SESSION_KEY] = user.get_session_auth_hash()
 store.create()
+from django.middleware.csrf import _get_new_csrf_string
 active = Case.objects.filter(status_category__in=["new", "open", "pending_customer", "on_hold"])
 case = active.filter(team__memberships__user=user, message_count__gte=5).order_by("-pk").first() or active.first()
-print(json.dumps({"cookie": store.session_key, "case": case.reference, "cases": Case.objects.count(),
+print(json.dumps({"cookie": f"sessionid={store.session_key}; {settings.CSRF_COOKIE_NAME}={_get_new_csrf_string()}",
+                  "case": case.reference, "cases": Case.objects.count(),
                   "active": active.count(), "engine": settings.SESSION_ENGINE.rsplit(".", 1)[-1]}))
 """
 
@@ -92,6 +96,8 @@ def targets(case: str) -> dict[str, list[tuple[str, str]]]:
             ("API list, open urgent", "/api/v1/cases/?status=active&priority=urgent&limit=50"),
         ],
         "customers": [("customer list", "/customers/")],
+        # What the server stack alone serves (no session, no template): the ceiling for the rest.
+        "ceiling": [("ceiling: /healthz", "/healthz")],
     }
 
 
@@ -117,7 +123,7 @@ def parse_wrk(out: str) -> dict[str, float | str]:
 
 
 def measure(url: str, cookie: str, seconds: int, connections: int) -> dict[str, float | str]:
-    headers = {"Cookie": f"sessionid={cookie}"}
+    headers = {"Cookie": cookie}
     if shutil.which("wrk"):
         out = subprocess.run(
             [
@@ -127,7 +133,7 @@ def measure(url: str, cookie: str, seconds: int, connections: int) -> dict[str, 
                 f"-d{seconds}s",
                 "--latency",
                 "-H",
-                f"Cookie: sessionid={cookie}",
+                f"Cookie: {cookie}",
                 url,
             ],
             capture_output=True,
@@ -149,6 +155,29 @@ def measure(url: str, cookie: str, seconds: int, connections: int) -> dict[str, 
     }
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds (user + system) used so far by ``root`` and its descendants, from /proc: what
+    the web processes spent, whatever else the machine was doing."""
+    parents: dict[int, int] = {}
+    times: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = int(fields[11]) + int(fields[12])
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(times.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
+
+
 def load_average() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -165,11 +194,16 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn processes")
     parser.add_argument(
-        "--only", default="queue,search,case,api", help="groups: queue,search,case,api,customers"
+        "--only", default="queue,search,case,api", help="groups: queue,search,case,api,customers,ceiling"
     )
     parser.add_argument("--profile", action="store_true", help="profile in-process instead of load testing")
     parser.add_argument("--repeat", type=int, default=20, help="requests per endpoint when profiling")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument(
+        "--no-page-cache",
+        action="store_true",
+        help="serve every queue and search request afresh (QUEUE_PAGE_CACHE_SECONDS=0)",
+    )
     args = parser.parse_args()
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -178,6 +212,8 @@ def main() -> int:
     env.update({"HTTPS": "false", "LOG_LEVEL": "WARNING", "DEBUG": "false"})
     env.setdefault("SECRET_KEY", "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
     env.setdefault("CACHE_PREFIX", f"bench-{os.getpid()}")
+    if args.no_page_cache:
+        env["QUEUE_PAGE_CACHE_SECONDS"] = "0"
 
     frontline(env, "migrate", "--no-input")
     count = shell(env, "from frontline.cases.models import Case; print(Case.objects.count())")
@@ -222,9 +258,9 @@ def main() -> int:
             f"web processes: {args.workers}  connections: {args.connections}  {args.seconds}s each  "
             f"load average before: {load_average()}  tool: {'wrk' if shutil.which('wrk') else 'http_load.py'}"
         )
-        print(f"{'endpoint':<30} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  non-2xx")
+        print(f"{'endpoint':<30} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms':>8}  non-2xx")
         for label, path in chosen:
-            request = urllib.request.Request(base + path, headers={"Cookie": f"sessionid={info['cookie']}"})
+            request = urllib.request.Request(base + path, headers={"Cookie": info["cookie"]})
             try:
                 with urllib.request.urlopen(request, timeout=30) as response:
                     status = response.status
@@ -233,10 +269,14 @@ def main() -> int:
             if status != 200:
                 print(f"{label:<30} skipped: HTTP {status} for {path}")
                 continue
+            cpu_before = tree_cpu_seconds(server.pid)
             result = measure(base + path, info["cookie"], args.seconds, args.connections)
+            served = float(result["rps"]) * args.seconds
+            result["cpu_ms"] = (tree_cpu_seconds(server.pid) - cpu_before) * 1000 / served if served else 0.0
             results.append({"endpoint": label, "path": path, **result})
             print(
-                f"{label:<30} {result['rps']:>8.1f} {result['p50']:>8.1f} {result['p99']:>8.1f}  "
+                f"{label:<30} {result['rps']:>8.1f} {result['p50']:>8.1f} {result['p99']:>8.1f} "
+                f"{result['cpu_ms']:>8.2f}  "
                 f"{result['non2xx']}{'  ' + str(result['errors']) if result['errors'] else ''}",
                 flush=True,
             )

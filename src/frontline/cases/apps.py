@@ -24,3 +24,4 @@ class CasesConfig(AppConfig):
         # The queue: lists refresh when cases are created, assigned or change status.
         live.register_live_group(receivers.QUEUE_GROUP, receivers.authorize_queue_group)
         receivers.connect_queue()
+        receivers.connect_queue_cache()

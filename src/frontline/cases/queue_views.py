@@ -35,7 +35,7 @@ from frontline.customers import selectors as customer_selectors
 from frontline.customers.choices import Channel
 from frontline.customers.models import Customer
 
-from . import assignment, bulk, handover, macros, saved_views, selectors, services
+from . import assignment, bulk, handover, macros, queue_cache, saved_views, selectors, services
 from .access import staff_required
 from .choices import MacroScope, Priority, StatusCategory
 from .filters import (
@@ -359,6 +359,10 @@ def _saved_view_items(
 @staff_required()
 def queue(request: HttpRequest) -> HttpResponse:
     """The queue: tabs, saved views, filters, sortable rows with bulk actions, live updates."""
+    cache_key = queue_cache.page_key(request)
+    cached = queue_cache.cached_response(cache_key)
+    if cached is not None:
+        return cached
     context, status = _queue_context(request, request.GET)
     if wants_fragment(request, "queue-results"):
         response = render(request, "cases/partials/_queue_results.html", context, status=status)
@@ -366,17 +370,23 @@ def queue(request: HttpRequest) -> HttpResponse:
         if htmx and htmx.trigger == "queue-filters" and not context["errors"]:
             # The address bar shows the filters in their short form, not every empty field.
             response["HX-Push-Url"] = context["canonical_url"]
-        return response
-    return render(request, "cases/queue.html", context, status=status)
+    else:
+        response = render(request, "cases/queue.html", context, status=status)
+    queue_cache.store(cache_key, response)
+    return response
 
 
 @require_GET
 @staff_required()
 def queue_counts(request: HttpRequest) -> HttpResponse:
     """The tabs with how many active cases each holds (loaded after the page, refreshed live)."""
+    cache_key = queue_cache.page_key(request)
+    cached = queue_cache.cached_response(cache_key)
+    if cached is not None:
+        return cached
     tab = request.GET.get("tab") or TAB_MINE
     counts = selectors.queue_tab_counts(user=request.user)
-    return render(
+    response = render(
         request,
         "cases/partials/_queue_tabs.html",
         {
@@ -385,6 +395,8 @@ def queue_counts(request: HttpRequest) -> HttpResponse:
             "counted": True,
         },
     )
+    queue_cache.store(cache_key, response)
+    return response
 
 
 # --- bulk actions --------------------------------------------------------------------------------
@@ -576,7 +588,21 @@ def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @staff_required()
 def search(request: HttpRequest) -> HttpResponse:
-    """Cases by reference (an exact one opens the case), customer, subject and message text."""
+    """Cases by reference (an exact one opens the case), customer, subject and message text.
+
+    Pages are cached like the queue's (``queue_cache``): any case change drops them."""
+    cache_key = queue_cache.page_key(request)
+    cached = queue_cache.cached_response(cache_key)
+    if cached is not None:
+        return cached
+    response, cacheable = _search_response(request)
+    if cacheable:
+        queue_cache.store(cache_key, response)
+    return response
+
+
+def _search_response(request: HttpRequest) -> tuple[HttpResponse, bool]:
+    """The search page or fragment, and whether it may be cached (a redirect to a case may not)."""
     query = request.GET.get("q", "").strip()[:200]
     errors: dict[str, list[str]] = {}
     try:
@@ -587,7 +613,7 @@ def search(request: HttpRequest) -> HttpResponse:
     if query and not errors and not request.GET.get("offset"):
         reference = selectors.case_find_by_reference(user=request.user, text=query)
         if reference:
-            return htmx_redirect(request, url_maker("cases:case_detail")(reference))
+            return htmx_redirect(request, url_maker("cases:case_detail")(reference)), False
     page = (
         selectors.case_search(user=request.user, query=query, offset=offset, limit=SEARCH_PAGE)
         if query and not errors
@@ -629,8 +655,8 @@ def search(request: HttpRequest) -> HttpResponse:
     }
     status = (UNPROCESSABLE if is_htmx(request) else BAD_REQUEST) if errors else 200
     if wants_fragment(request, "search-results"):
-        return render(request, "cases/partials/_queue_search_results.html", context, status=status)
-    return render(request, "cases/search.html", context, status=status)
+        return render(request, "cases/partials/_queue_search_results.html", context, status=status), True
+    return render(request, "cases/search.html", context, status=status), True
 
 
 # --- new case ------------------------------------------------------------------------------------

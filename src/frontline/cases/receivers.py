@@ -11,7 +11,7 @@ from typing import Any
 
 from frontline.core import live
 
-from . import events
+from . import events, queue_cache
 
 logger = logging.getLogger(__name__)
 
@@ -106,3 +106,23 @@ def connect_queue() -> None:
     events.case_assigned.connect(on_queue_case_assigned, dispatch_uid="cases.queue.assigned")
     events.case_status_changed.connect(on_queue_status_changed, dispatch_uid="cases.queue.status")
     events.case_updated.connect(on_queue_case_updated, dispatch_uid="cases.queue.updated")
+
+
+# --- the queue page cache: any case event makes every cached queue page stale ----------------------
+
+
+def on_any_case_event(sender: Any, **kwargs: Any) -> None:
+    queue_cache.bump()
+
+
+def connect_queue_cache() -> None:
+    for name in (
+        "case_created",
+        "case_updated",
+        "case_status_changed",
+        "case_assigned",
+        "message_added",
+        "case_escalated",
+        "case_merged",
+    ):
+        getattr(events, name).connect(on_any_case_event, dispatch_uid=f"cases.queue_cache.{name}")

@@ -16,6 +16,7 @@ from frontline.accounts.models import Membership
 from frontline.audit import services as audit
 from frontline.core.errors import Conflict, DomainError, FieldErrors, NotFound, PermissionDeniedError
 
+from . import queue_cache
 from .filters import CaseFilter, parse_case_filter
 from .models import SavedView
 
@@ -62,6 +63,7 @@ def saved_view_create(*, by: Any, name: str, filters: CaseFilter, team_id: int |
         target=view,
         data={"name": name, "team_id": team_id, "filters": params},
     )
+    transaction.on_commit(queue_cache.bump)  # the queue pages list the saved views
     return view
 
 
@@ -89,4 +91,5 @@ def saved_view_delete(*, view_id: int, by: Any) -> str:
         data={"name": name, "team_id": view.team_id, "filters": view.filters},
     )
     view.delete()
+    transaction.on_commit(queue_cache.bump)
     return name

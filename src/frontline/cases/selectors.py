@@ -15,6 +15,7 @@ Rows are plain frozen dataclasses (``QueueRow``), the same for the page and the 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -603,13 +604,17 @@ def case_search(*, user: Any, query: str, offset: int = 0, limit: int = 25) -> S
     return SearchPage(query, hits, offset, limit, len(ranked), capped, has_next=offset + limit < len(ranked))
 
 
+@functools.lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    folded = "".join(c for c in unicodedata.normalize("NFKD", ch.lower()) if not unicodedata.combining(c))
+    return folded[:1] if folded else ch
+
+
 def _fold(text: str) -> str:
     """Lower case without accents, one character for one (so positions still match ``text``)."""
-    out = []
-    for ch in text:
-        folded = "".join(c for c in unicodedata.normalize("NFKD", ch.lower()) if not unicodedata.combining(c))
-        out.append(folded[:1] if len(folded) >= 1 else ch)
-    return "".join(out)
+    if text.isascii():
+        return text.lower()
+    return "".join(map(_fold_char, text))
 
 
 def snippet(text: str, query: str, *, width: int = 180) -> tuple[str, list[tuple[int, int]]]:

@@ -124,7 +124,7 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "frontline.core.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_PREFIX", "frontline"),
         }
@@ -141,6 +141,10 @@ else:
 # Sessions: read from the shared cache (Redis) and written through to the database, so a signed-in
 # request costs no session query. Only with a shared cache: a per-process cache would keep a
 # signed-out session alive in the other web processes.
+# Rendered queue pages are kept this many seconds, dropped at once by any case change
+# (frontline.cases.queue_cache). Off without Redis: a per-process cache cannot see other
+# processes' changes.
+QUEUE_PAGE_CACHE_SECONDS = env_int("QUEUE_PAGE_CACHE_SECONDS", 10 if REDIS_URL else 0)
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 )

@@ -3,7 +3,8 @@
 Every searchable kind of object (customers now; cases, products, orders... later) registers a
 small integer code. A document is the searchable text of one object; it is written by the
 service that changes the object, in the same transaction. Queries are prefix matches on every
-word ("just harr" finds "Justine Harrington"), ranked by BM25 (SQLite) or ts_rank (PostgreSQL).
+word ("just harr" finds "Justine Harrington"; very common words such as "is" or "my" are not
+required, see ``STOP_WORDS``), ranked by BM25 (SQLite) or ts_rank (PostgreSQL).
 
 Text is normalised in Python before it reaches either engine (lower case, accents removed,
 punctuation split), so both engines see the same words and behave the same way.
@@ -103,11 +104,59 @@ def remove_document(kind: str, object_id: int) -> None:
 
 
 #: How many of the newest matches are ranked (see ``search_ids``).
-RANK_WINDOW = 2000
+RANK_WINDOW = 500
+
+#: Words too common to narrow a search, in the languages Frontline speaks. A query keeps them for
+#: ranking but does not require them: "where is my order" matches every document with "order*"
+#: and ranks first those that also say "where", "is" and "my". A query of nothing else keeps them.
+STOP_WORDS = frozenset(
+    # English
+    "a an and are as at be but by can could did do does for from had has have he her his how i if in "
+    "into is it its me my no not of on or our she so that the their them there they this to was we "
+    "were what when where which who why will with would you your "
+    # German
+    "aber als am an auch auf aus bei bin bis das dass dem den der des die du ein eine einem einen "
+    "einer er es fur hat ich ihr im in ist ja mein meine mit nach nicht noch oder sie sind und uns "
+    "von war was wie wir wo zu zum zur "
+    # Spanish, French, Italian, Dutch (the most common only)
+    "al como con de del el en es la las lo los mi mis no para por que se su un una y "
+    "au ce dans des du est et il je le les ma mes mon ne pas pour qui sur une vous "
+    "che di gli il ho mio non per sono "
+    "de een het ik in is mijn niet van wat waar".split()
+)
 
 
 def _query_words(query: str) -> list[str]:
     return words(query)[:MAX_QUERY_WORDS]
+
+
+def _required_words(terms: list[str], query: str) -> list[str]:
+    """The words a match must contain: in a sentence-like query of three words or more, all but
+    the stop words (all of them if nothing else is left). Short queries are names ("De Vries",
+    "Will Smith") and addresses ("a@example.com") whose every word counts."""
+    if len(terms) < 3 or "@" in query:
+        return terms
+    content = [term for term in terms if term not in STOP_WORDS]
+    return content or terms
+
+
+def _prefix(term: str, *, last: bool) -> bool:
+    """Words are prefixes ("harr" finds "Harrington"), except one- and two-letter words before the
+    last: as a prefix, "is" would expand to thousands of index terms for nothing."""
+    return last or len(term) > 2
+
+
+def _tsquery(terms: list[str], joiner: str) -> str:
+    return joiner.join(
+        f"{term}:*" if _prefix(term, last=i == len(terms) - 1) else term for i, term in enumerate(terms)
+    )
+
+
+def _fts5_match(terms: list[str]) -> str:
+    return " ".join(
+        f'"{term}"*' if _prefix(term, last=i == len(terms) - 1) else f'"{term}"'
+        for i, term in enumerate(terms)
+    )
 
 
 def search_ids(kind: str, query: str, *, limit: int = 50, offset: int = 0) -> list[int]:
@@ -121,20 +170,20 @@ def search_ids(kind: str, query: str, *, limit: int = 50, offset: int = 0) -> li
     terms = _query_words(query)
     if not terms:
         return []
+    required = _required_words(terms, query)
     code = _code(kind)
     with connection.cursor() as cursor:
         if _vendor() == "postgresql":
-            tsquery = " & ".join(f"{term}:*" for term in terms)
             cursor.execute(
                 "SELECT object_id FROM ("
                 " SELECT object_id, vector FROM core_search_document"
                 " WHERE kind = %s AND vector @@ to_tsquery('simple', %s)"
                 " ORDER BY object_id DESC LIMIT %s) recent, to_tsquery('simple', %s) q "
                 "ORDER BY ts_rank(vector, q) DESC, object_id DESC LIMIT %s OFFSET %s",
-                [code, tsquery, RANK_WINDOW, tsquery, limit, offset],
+                [code, _tsquery(required, " & "), RANK_WINDOW, _tsquery(terms, " | "), limit, offset],
             )
             return [row[0] for row in cursor.fetchall()]
-        match = " ".join(f'"{term}"*' for term in terms)
+        match = _fts5_match(required)
         low = _rowid(code, 0)
         high = _rowid(code + 1, 0) - 1
         cursor.execute(
@@ -153,17 +202,17 @@ def count_matches(kind: str, query: str, *, cap: int = 10_000) -> int:
     terms = _query_words(query)
     if not terms:
         return 0
+    required = _required_words(terms, query)
     code = _code(kind)
     with connection.cursor() as cursor:
         if _vendor() == "postgresql":
-            tsquery = " & ".join(f"{term}:*" for term in terms)
             cursor.execute(
                 "SELECT count(*) FROM (SELECT 1 FROM core_search_document "
                 "WHERE kind = %s AND vector @@ to_tsquery('simple', %s) LIMIT %s) s",
-                [code, tsquery, cap],
+                [code, _tsquery(required, " & "), cap],
             )
         else:
-            match = " ".join(f'"{term}"*' for term in terms)
+            match = _fts5_match(required)
             cursor.execute(
                 "SELECT count(*) FROM (SELECT 1 FROM core_search_fts WHERE core_search_fts MATCH %s "
                 "AND rowid BETWEEN %s AND %s LIMIT %s)",

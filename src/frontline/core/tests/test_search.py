@@ -69,3 +69,33 @@ def test_pagination_is_stable():
 def test_unregistered_kind_is_an_error():
     with pytest.raises(ValueError):
         search.search_ids("nope", "x")
+
+
+def test_common_words_are_not_required_but_rank_first_what_has_them():
+    search.index_many(
+        KIND,
+        [
+            (1, ["order arrived damaged"]),
+            (2, ["where is my order"]),
+            (3, ["refund please"]),
+        ],
+    )
+
+    # "where", "is" and "my" are stop words: "order" alone decides what matches ...
+    assert sorted(search.search_ids(KIND, "where is my order")) == [1, 2]
+    assert search.count_matches(KIND, "where is my order") == 2
+    # ... and on PostgreSQL the document with every word ranks first (FTS5 ranks the match only).
+    if search._vendor() == "postgresql":
+        assert search.search_ids(KIND, "where is my order") == [2, 1]
+    # A query of stop words only still requires them, and so do short queries and addresses.
+    assert search.search_ids(KIND, "where is it") == []
+    assert search.search_ids(KIND, "where is") == [2]
+    assert search.search_ids(KIND, "my order") == [2]
+
+
+def test_short_words_before_the_last_are_whole_words_and_the_last_is_a_prefix():
+    search.index_many(KIND, [(1, ["ab testing"]), (2, ["abc testing"]), (3, ["xy abacus"])])
+
+    assert search.search_ids(KIND, "ab test") == [1]  # "ab" is a whole word here
+    assert sorted(search.search_ids(KIND, "testing ab")) == [1, 2]  # the last word is a prefix
+    assert search.search_ids(KIND, "xy aba") == [3]
