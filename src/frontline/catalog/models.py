@@ -1,14 +1,18 @@
-"""Products, warehouses and stock levels. Data rules only; every write is in services.py."""
+"""Products, warehouses, stock levels, the movement ledger, inbound restocks, backorder history
+and transit times. Data rules only; every write is in services.py."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from frontline.core.models import TimeStampedModel
 
-from .choices import StockSource, WarehouseKind
+from .choices import OPEN_INBOUND, InboundStatus, MovementKind, StockSource, WarehouseKind
 
 
 class Warehouse(TimeStampedModel):
@@ -57,6 +61,8 @@ class Product(TimeStampedModel):
 
     class Meta:
         ordering = ["sku"]
+        # SKU/barcode prefix search uses the indexes of their unique/db_index (on PostgreSQL
+        # Django adds a varchar_pattern_ops "_like" index for LIKE 'abc%').
         indexes = [models.Index(fields=["name"], name="product_name_idx")]
 
     def __str__(self) -> str:
@@ -105,3 +111,165 @@ class StockLevel(models.Model):
     @property
     def forecast(self) -> int:
         return self.on_hand + self.incoming - self.outgoing
+
+
+class StockMovement(models.Model):
+    """One change of stock, append-only. ``delta`` changes on hand, ``reserved_delta`` the
+    reserved figure; summing both per product and warehouse rebuilds the stock levels."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="movements")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="movements")
+    kind = models.CharField(_("kind"), max_length=12, choices=MovementKind.choices)
+    delta = models.IntegerField(_("change on hand"), default=0)
+    reserved_delta = models.IntegerField(_("change reserved"), default=0)
+    reference = models.CharField(
+        _("reference"), max_length=100, blank=True, help_text=_("Order, inbound shipment, count sheet...")
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    occurred_at = models.DateTimeField(_("occurred"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["product", "warehouse", "id"], name="movement_product_idx"),
+            models.Index(fields=["reference"], name="movement_reference_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.delta:+d} of {self.product_id}@{self.warehouse_id}"
+
+
+class InboundShipment(TimeStampedModel):
+    """A restock on its way: a purchase order or advance ship notice to one warehouse.
+
+    ``original_expected_date`` is the first promise; ``expected_date`` the current one, so slips
+    are visible. ``carrier_code``/``tracking_number`` are plain text: the shipping app may track
+    them, catalog does not depend on it."""
+
+    reference = models.CharField(_("reference (PO/ASN)"), max_length=64, unique=True)
+    supplier = models.CharField(_("supplier"), max_length=200, blank=True)
+    supplier_reference = models.CharField(_("supplier reference"), max_length=100, blank=True)
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("destination"), on_delete=models.PROTECT, related_name="inbound_shipments"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=InboundStatus.choices, default=InboundStatus.ORDERED
+    )
+    expected_date = models.DateField(_("expected arrival"), null=True, blank=True)
+    original_expected_date = models.DateField(_("originally expected"), null=True, blank=True)
+    carrier_code = models.CharField(_("carrier"), max_length=50, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True, db_index=True)
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["expected_date", "id"]
+        indexes = [models.Index(fields=["status", "expected_date"], name="inbound_status_date_idx")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_INBOUND
+
+    @property
+    def slip_days(self) -> int:
+        """Days the expected date moved since the first promise (positive: later)."""
+        if self.expected_date and self.original_expected_date:
+            return (self.expected_date - self.original_expected_date).days
+        return 0
+
+    def can_receive(self) -> bool:
+        return self.status in OPEN_INBOUND
+
+
+class InboundShipmentLine(models.Model):
+    inbound = models.ForeignKey(InboundShipment, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="inbound_lines")
+    quantity_ordered = models.PositiveIntegerField(_("ordered"))
+    quantity_received = models.PositiveIntegerField(_("received"), default=0)
+    expected_date = models.DateField(
+        _("expected arrival"), null=True, blank=True, help_text=_("Blank: the shipment's date.")
+    )
+
+    class Meta:
+        ordering = ["inbound", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity_received__lte=models.F("quantity_ordered")),
+                name="inboundline_received_lte_ordered",
+            ),
+            models.CheckConstraint(condition=Q(quantity_ordered__gt=0), name="inboundline_ordered_positive"),
+        ]
+        indexes = [models.Index(fields=["product", "inbound"], name="inboundline_product_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.inbound_id}: {self.quantity_ordered} x {self.product_id}"
+
+    @property
+    def remaining(self) -> int:
+        return self.quantity_ordered - self.quantity_received
+
+    def effective_expected_date(self) -> date | None:
+        return self.expected_date or self.inbound.expected_date
+
+
+class BackorderPeriod(models.Model):
+    """A stretch of time a product could not be shipped (available <= 0): per warehouse, or
+    overall when ``warehouse`` is null. Open while ``ended_at`` is null."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="backorder_periods")
+    warehouse = models.ForeignKey(
+        Warehouse, null=True, blank=True, on_delete=models.CASCADE, related_name="backorder_periods"
+    )
+    started_at = models.DateTimeField(_("started"))
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["product", "warehouse", "ended_at"], name="backorder_product_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "warehouse"],
+                condition=Q(ended_at__isnull=True, warehouse__isnull=False),
+                name="backorder_one_open_per_warehouse",
+            ),
+            models.UniqueConstraint(
+                fields=["product"],
+                condition=Q(ended_at__isnull=True, warehouse__isnull=True),
+                name="backorder_one_open_overall",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}@{self.warehouse_id or '*'} from {self.started_at:%Y-%m-%d}"
+
+
+class TransitTime(models.Model):
+    """How many business days a carrier service takes from a warehouse to a country.
+    An empty ``country`` is the fallback for every other destination."""
+
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="transit_times")
+    carrier_code = models.CharField(_("carrier"), max_length=50)
+    service = models.CharField(_("service"), max_length=50, blank=True)
+    country = models.CharField(_("destination country"), max_length=2, blank=True)
+    business_days = models.PositiveSmallIntegerField(_("business days"))
+    is_default = models.BooleanField(
+        _("default"), default=False, help_text=_("Used for estimates when no carrier is chosen.")
+    )
+
+    class Meta:
+        ordering = ["warehouse", "country", "business_days"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["warehouse", "carrier_code", "service", "country"], name="transit_time_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.warehouse_id} {self.carrier_code}/{self.service} -> {self.country or '*'}: {self.business_days}d"

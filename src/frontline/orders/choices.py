@@ -34,3 +34,21 @@ class LineStatus(models.TextChoices):
     SHIPPED = "shipped", _("Shipped")
     CANCELLED = "cancelled", _("Cancelled")
     RETURNED = "returned", _("Returned")
+
+
+class HoldReason(models.TextChoices):
+    OUT_OF_STOCK = "out_of_stock", _("Out of stock")
+    PAYMENT = "payment", _("Payment")
+    ADDRESS = "address", _("Address")
+    FRAUD_CHECK = "fraud_check", _("Fraud check")
+    OTHER = "other", _("Other")
+
+
+#: Statuses an order can be in while its goods are still to leave the warehouse.
+OPEN_STATUSES = frozenset(
+    {OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PROCESSING, OrderStatus.ON_HOLD}
+)
+#: Statuses in which nothing more happens to the order.
+FINAL_STATUSES = frozenset(
+    {OrderStatus.DELIVERED, OrderStatus.COMPLETED, OrderStatus.CANCELLED, OrderStatus.RETURNED}
+)
