@@ -377,6 +377,10 @@ class StockImporter(Importer):
             kept.append(item)
         return kept, errors
 
+    def review(self, items: Sequence[ImportItem], *, source: str) -> list[str]:
+        """The discrepancy report, shown before anything is applied (and on a dry run)."""
+        return [discrepancy_table(self.discrepancies(items), source=source)]
+
     def discrepancies(self, items: Sequence[ImportItem]) -> list[Discrepancy]:
         """Every SKU/warehouse whose figure in the sheet differs from Frontline's."""
         return [

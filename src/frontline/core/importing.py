@@ -359,6 +359,11 @@ class Importer:
         errors.extend(unresolved)
         return items, sorted(errors)
 
+    def review(self, items: Sequence[ImportItem], *, source: str) -> list[str]:
+        """Paragraphs the report shows before anything is written (e.g. the stock import's
+        discrepancies between the sheet and Frontline's figures). None by default."""
+        return []
+
     def plan(self, items: Sequence[ImportItem]) -> ApplySummary:
         """What ``apply`` would do: counts by action."""
         summary = ApplySummary()
@@ -451,6 +456,8 @@ class ImportReport:
     #: The row whose write failed after validation passed; the import rolled back.
     aborted: RowError | None = None
     seconds: float = 0.0
+    #: What the importer points out about the valid rows before writing (``Importer.review``).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -494,6 +501,8 @@ class ImportReport:
         width = max(len(label) for label, _ in counts)
         lines = [self.headline(), ""]
         lines += [f"  {label.ljust(width)}  {value:>8,}" for label, value in counts]
+        for note in self.notes:
+            lines += ["", note]
         if self.errors:
             shown = self.errors if max_errors is None else self.errors[:max_errors]
             col_w = max(len("column"), *(len(e.column or "(row)") for e in shown))
@@ -588,6 +597,7 @@ def run_import(
     report.rows_read = table.rows_read
     report.invalid = len(report.invalid_lines)
     report.valid = len(items)
+    report.notes = importer.review(items, source=table.source)
 
     if report.failed or dry_run or not items:
         planned = importer.plan(items)

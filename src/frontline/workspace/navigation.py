@@ -32,6 +32,8 @@ SECTIONS: tuple[NavEntry, ...] = (
     NavEntry(_("Cases"), "cases:queue", "inboxes", roles.CASE_VIEW, "/cases/"),
     NavEntry(_("Log a call"), "inbox:call_log", "telephone", roles.CASE_REPLY, "/inbox/call/"),
     NavEntry(_("Customers"), "customers:customer_list", "people", roles.CUSTOMER_VIEW, "/customers/"),
+    NavEntry(_("Orders"), "orders:tracker", "receipt", roles.ORDER_VIEW, "/orders/"),
+    NavEntry(_("Stock"), "catalog:stock_levels", "box-seam", roles.STOCK_VIEW, "/stock/"),
     NavEntry(
         _("Duplicates"),
         "customers:duplicate_list",

@@ -158,6 +158,8 @@ class TestStock:
         before = (StockMovement.objects.count(), sorted(StockLevel.objects.values_list("pk", "on_hand")))
         output = run("import", "stock", str(FIXTURES / "stock_sheet.csv"), "--dry-run")
         assert output.splitlines()[0].startswith("Dry run of the stock import")
+        # The discrepancy report comes with the import, before anything would be applied.
+        assert "2 discrepancies between stock_sheet.csv and Frontline:" in output
         assert (
             StockMovement.objects.count(),
             sorted(StockLevel.objects.values_list("pk", "on_hand")),
