@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "frontline.shipping",
     "frontline.cases",
     "frontline.inbox",
+    "frontline.portal",
     "frontline.workspace",
 ]
 

@@ -20,5 +20,6 @@ urlpatterns = [
     path("orders/", include("frontline.orders.urls")),
     path("", include("frontline.shipping.urls")),
     path("", include("frontline.inbox.urls")),
+    path("track/", include("frontline.portal.urls")),
     path("", include("frontline.workspace.urls")),
 ]
