@@ -63,9 +63,9 @@ CATEGORIES = {
 BRANDS = ["Aurion", "Beltra", "Corvix", "Dynamo", "Elvora", "Fluxon", "Gravik", "Helix", "Ionis", "Juno"]
 VARIANTS = ["Black", "White", "Blue", "Pro", "Lite", "Max", "Mini", "2nd gen", "Plus", "S"]
 
-HEADPHONES_SKU = "HP-ANC-700"
-LAPTOP_SKU = "GL-17-RTX"
-ACCESSORY_SKU = "ACC-MAG-CASE"
+HEADPHONES_SKU = "AS-X2-BLK"
+LAPTOP_SKU = "TG15-16-512"
+ACCESSORY_SKU = "PS-NOVA12-CASE"
 
 
 def _ean(rng: random.Random) -> str:
@@ -146,7 +146,7 @@ def _seed(scale: str) -> None:
     headphones = services.product_create(
         data=services.ProductInput(
             sku=HEADPHONES_SKU,
-            name="Wireless headphones ANC 700",
+            name="AuraSound X2 wireless headphones",
             category="Audio",
             barcode="4006381333931",
             price="119.00",
@@ -159,7 +159,7 @@ def _seed(scale: str) -> None:
     laptop = services.product_create(
         data=services.ProductInput(
             sku=LAPTOP_SKU,
-            name='Gaming laptop 17" RTX',
+            name="Titan G15 gaming laptop",
             category="Computers",
             barcode="4006381333948",
             price="1899.00",
@@ -172,14 +172,14 @@ def _seed(scale: str) -> None:
     accessory = services.product_create(
         data=services.ProductInput(
             sku=ACCESSORY_SKU,
-            name="MagSafe smartphone case (clear)",
+            name="PowerSnap charging case for Nova 12",
             category="Phones",
             barcode="4006381333955",
             price="29.90",
             low_stock_threshold=40,
             allow_backorder=True,
             supplier_lead_time_days=10,
-            attributes={"fits": "6.1-inch phones", "colour": "Clear"},
+            attributes={"fits": "Nova 12", "colour": "Clear"},
         ),
         by=None,
     )

@@ -18,4 +18,7 @@ SCHEDULE: list[ScheduleEntry] = [
     # Cases: SLA warnings, breaches and escalation levels; unanswered resolution follow-ups.
     ScheduleEntry("cases-sla-sweep", "frontline.cases.tasks.sla_sweep", 60),
     ScheduleEntry("cases-follow-up-sweep", "frontline.cases.tasks.follow_up_sweep", 10 * 60),
+    # Shipping: poll the shipments due, per carrier interval; the time-based exception rules R4-R7.
+    ScheduleEntry("shipping-tracking-poll", "frontline.shipping.tasks.tracking_poll", 60),
+    ScheduleEntry("shipping-exception-sweep", "frontline.shipping.tasks.exception_sweep", 5 * 60),
 ]

@@ -56,6 +56,7 @@ from frontline.workspace import demo_cases, demo_data
 from frontline.workspace.case_seeding import CaseSeeder
 from frontline.workspace.demo_data import DEMO_PASSWORD, CustomerSpec, InteractionSpec, StoryCustomer
 from frontline.workspace.fast_insert import Pump, RowWriter
+from frontline.workspace.logistics_seeding import seed_logistics
 
 SEEDED_VERB = "workspace.seeded"
 BATCH = 2_000
@@ -449,6 +450,9 @@ class Seeder:
             self.counts.update(case_seeder.run())
             self.timings.update(case_seeder.timings)
             self.timings["cases"] = time.monotonic() - phase
+            logistics, timings = seed_logistics(scale=self.scale, customer_ids=self.customer_ids)
+            self.counts.update(logistics)
+            self.timings.update(timings)
             self.counts.update(
                 staff=len(demo_data.STAFF),
                 portal_users=sum(1 for s in demo_data.STORY_CUSTOMERS if s.portal_username),
@@ -563,5 +567,6 @@ class Command(BaseCommand):
             f"({counts['duplicates']} near-duplicates), {counts['contact_points']:,} contact points, "
             f"{counts['addresses']:,} addresses, {counts['interactions']:,} interactions; "
             f"{counts['cases']:,} cases ({counts['story_cases']} from the seeds' stories) with "
-            f"{counts['case_messages']:,} messages and {counts['sla_clocks']:,} SLA clocks."
+            f"{counts['case_messages']:,} messages and {counts['sla_clocks']:,} SLA clocks; "
+            f"{counts['products']:,} products, {counts['orders']:,} orders, {counts['shipments']:,} shipments."
         )
