@@ -147,7 +147,9 @@ def _snapshot(after_pk: int) -> dict[str, Any]:
         for f in EscalationFiring.objects.filter(clock__in=clocks)
     )
     ids = {str(pk) for pk in case_rank} | {str(pk) for pk in message_rank}
-    interactions = Interaction.objects.filter(source_id__in=ids).order_by("customer_id", "occurred_at", "pk")
+    interactions = Interaction.objects.filter(source_id__in=ids, kind__in=["case", "message"]).order_by(
+        "customer_id", "occurred_at", "pk"
+    )
     snapshot["interactions"] = [
         {
             **plain(i, ("id", "source_id")),
