@@ -155,6 +155,9 @@ def measure(url: str, cookie: str, seconds: int, connections: int) -> dict[str, 
     }
 
 
+WARM_UP_SECONDS = 8
+
+
 def tree_cpu_seconds(root: int) -> float:
     """CPU seconds (user + system) used so far by ``root`` and its descendants, from /proc: what
     the web processes spent, whatever else the machine was doing."""
@@ -254,6 +257,8 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.2)
+        # The first process to answer is not the last to be ready: let every one finish starting.
+        time.sleep(WARM_UP_SECONDS)
         print(
             f"web processes: {args.workers}  connections: {args.connections}  {args.seconds}s each  "
             f"load average before: {load_average()}  tool: {'wrk' if shutil.which('wrk') else 'http_load.py'}"
@@ -269,6 +274,7 @@ def main() -> int:
             if status != 200:
                 print(f"{label:<30} skipped: HTTP {status} for {path}")
                 continue
+            measure(base + path, info["cookie"], 1, args.connections)  # warm caches and connections
             cpu_before = tree_cpu_seconds(server.pid)
             result = measure(base + path, info["cookie"], args.seconds, args.connections)
             served = float(result["rps"]) * args.seconds

@@ -64,3 +64,26 @@ def test_rq_enqueue_then_a_worker_runs_the_task(queue_name):
     assert result.status == TaskResultStatus.SUCCESSFUL
     assert result.return_value == 5
     assert django_rq.get_queue(queue_name).count == 0
+
+
+def test_every_thread_of_the_process_shares_one_redis_client_and_pool():
+    """Under ASGI each request has a thread of its own: a client (and connection) per thread
+    cost every request a new Redis connection and handshake."""
+    import threading
+
+    seen = []
+
+    def look() -> None:
+        backend = caches["default"]
+        seen.append((backend, backend._cache, backend._cache.get_client(write=True)))
+
+    thread = threading.Thread(target=look)
+    thread.start()
+    thread.join()
+    look()
+
+    (backend_a, client_a, redis_a), (backend_b, client_b, redis_b) = seen
+    assert backend_a is not backend_b  # Django's per-thread backend objects...
+    assert client_a is client_b and redis_a is redis_b  # ...share one client and pool
+    cache.set("shared-client-probe", 1, 5)
+    assert cache.get("shared-client-probe") == 1
