@@ -25,3 +25,4 @@ class CasesConfig(AppConfig):
         live.register_live_group(receivers.QUEUE_GROUP, receivers.authorize_queue_group)
         receivers.connect_queue()
         receivers.connect_queue_cache()
+        receivers.connect_proactive()

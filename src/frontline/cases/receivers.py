@@ -126,3 +126,27 @@ def connect_queue_cache() -> None:
         "case_merged",
     ):
         getattr(events, name).connect(on_any_case_event, dispatch_uid=f"cases.queue_cache.{name}")
+
+
+# --- proactive cases: a public reply on a case linked to a delivery exception notifies it ----------
+
+
+def on_reply_sent_notify_exceptions(
+    sender: Any, *, case_id: int, message_id: int, kind: str = "", direction: str = "", **kwargs: Any
+) -> None:
+    """After commit of a public reply: the exceptions linked to the case are *customer notified*
+    and "caught proactively" is decided (``proactive.record_reply_sent``)."""
+    if kind != "reply" or direction != "outbound":
+        return
+    from . import proactive
+
+    try:
+        proactive.record_reply_sent(case_id=case_id, message_id=message_id)
+    except Exception:
+        # The reply is sent whatever happens here; the exception keeps "not notified" and the
+        # next reply on the case tries again.
+        logger.exception("delivery exceptions of case %s could not be marked notified", case_id)
+
+
+def connect_proactive() -> None:
+    events.message_added.connect(on_reply_sent_notify_exceptions, dispatch_uid="cases.proactive.reply")

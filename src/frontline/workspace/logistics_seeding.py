@@ -65,7 +65,12 @@ def seed_logistics(*, scale: str, customer_ids: list[int]) -> tuple[dict[str, in
     phase = time.monotonic()
     story = _story_buyer_ids()
     buyers = story + [pk for pk in customer_ids if pk not in story]
-    laptop_inbound = InboundShipment.objects.filter(pk=catalog.get("laptop_inbound")).first()
+    laptop_inbound_id = catalog.get("laptop_inbound")
+    laptop_inbound = (
+        InboundShipment.objects.filter(pk=laptop_inbound_id).first()
+        if laptop_inbound_id is not None
+        else None
+    )
     orders = seed_orders(
         customer_ids=buyers,
         product_ids=None,

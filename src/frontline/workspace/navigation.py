@@ -35,6 +35,9 @@ SECTIONS: tuple[NavEntry, ...] = (
     NavEntry(_("Orders"), "orders:tracker", "receipt", roles.ORDER_VIEW, "/orders/"),
     NavEntry(_("Stock"), "catalog:stock_levels", "box-seam", roles.STOCK_VIEW, "/stock/"),
     NavEntry(
+        _("Exceptions"), "workspace:exceptions", "exclamation-triangle", roles.SHIPMENT_VIEW, "/exceptions/"
+    ),
+    NavEntry(
         _("Duplicates"),
         "customers:duplicate_list",
         "intersect",

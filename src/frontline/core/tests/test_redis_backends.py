@@ -5,6 +5,7 @@ The channel layer on Redis is exercised in test_live.py.
 
 import os
 import uuid
+from typing import Any
 
 import django_rq
 import pytest
@@ -74,7 +75,7 @@ def test_every_thread_of_the_process_shares_one_redis_client_and_pool():
     seen = []
 
     def look() -> None:
-        backend = caches["default"]
+        backend: Any = caches["default"]
         seen.append((backend, backend._cache, backend._cache.get_client(write=True)))
 
     thread = threading.Thread(target=look)
