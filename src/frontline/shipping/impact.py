@@ -47,15 +47,21 @@ def _share(value: Decimal, full: Decimal, points: int) -> float:
     return float(min(Decimal(1), value / full)) * points
 
 
-def impact_score(inputs: ImpactInputs, *, today: date) -> int:
-    score = float(SEVERITY_POINTS.get(Severity(inputs.severity), 10))
-    score += _share(inputs.order_value, ORDER_VALUE_FULL, 20)
-    score += _share(inputs.customer_value, CUSTOMER_VALUE_FULL, 15)
-    score += min(max(inputs.delay_days, 0), 5) * 3
+def impact_points(inputs: ImpactInputs, *, today: date) -> dict[str, float]:
+    """The score's six parts, in points: what the dashboard shows, what ``impact_score`` sums."""
     promise = inputs.promised_date
-    if promise is not None and (
+    at_risk = promise is not None and (
         today > promise or (inputs.expected is not None and inputs.expected > promise)
-    ):
-        score += 10
-    score += min(inputs.customer_contacts, 2) * 5
-    return min(100, round(score))
+    )
+    return {
+        "severity": float(SEVERITY_POINTS.get(Severity(inputs.severity), 10)),
+        "order_value": _share(inputs.order_value, ORDER_VALUE_FULL, 20),
+        "customer_value": _share(inputs.customer_value, CUSTOMER_VALUE_FULL, 15),
+        "days_late": float(min(max(inputs.delay_days, 0), 5) * 3),
+        "promise": 10.0 if at_risk else 0.0,
+        "contacts": float(min(inputs.customer_contacts, 2) * 5),
+    }
+
+
+def impact_score(inputs: ImpactInputs, *, today: date) -> int:
+    return min(100, round(sum(impact_points(inputs, today=today).values())))

@@ -169,31 +169,19 @@ class ExceptionRow:
         return min(100, round(sum(p.points for p in self.parts)))
 
 
-def _share(value: Decimal, full: Decimal, points: int) -> float:
-    return float(min(Decimal(1), value / full)) * points if value > 0 else 0.0
-
-
 def impact_parts(inputs: impact.ImpactInputs, *, today: date) -> list[ImpactPart]:
-    """The impact score of ``shipping.impact`` split into its six parts (same rules, same caps);
-    their sum is ``impact.impact_score`` (a test holds the two together)."""
-    severity = float(impact.SEVERITY_POINTS.get(Severity(inputs.severity), 10))
-    order_value = _share(inputs.order_value, impact.ORDER_VALUE_FULL, 20)
-    customer_value = _share(inputs.customer_value, impact.CUSTOMER_VALUE_FULL, 15)
-    days = min(max(inputs.delay_days, 0), 5) * 3
+    """The impact score of ``shipping.impact`` in its six parts, labelled for the dashboard."""
+    points = impact.impact_points(inputs, today=today)
     promise = inputs.promised_date
-    at_risk = promise is not None and (
-        today > promise or (inputs.expected is not None and inputs.expected > promise)
-    )
-    contacts = min(inputs.customer_contacts, 2) * 5
     return [
-        ImpactPart(_("Severity"), severity, 30, str(Severity(inputs.severity).label)),
-        ImpactPart(_("Order value"), order_value, 20, f"{inputs.order_value:.2f}"),
-        ImpactPart(_("Customer value (365 days)"), customer_value, 15, f"{inputs.customer_value:.2f}"),
-        ImpactPart(_("Days late"), float(days), 15, str(max(inputs.delay_days, 0))),
+        ImpactPart(_("Severity"), points["severity"], 30, str(Severity(inputs.severity).label)),
+        ImpactPart(_("Order value"), points["order_value"], 20, f"{inputs.order_value:.2f}"),
         ImpactPart(
-            _("Promise at risk"), 10.0 if at_risk else 0.0, 10, str(promise) if promise else _("no promise")
+            _("Customer value (365 days)"), points["customer_value"], 15, f"{inputs.customer_value:.2f}"
         ),
-        ImpactPart(_("Customer contacted us"), float(contacts), 10, str(inputs.customer_contacts)),
+        ImpactPart(_("Days late"), points["days_late"], 15, str(max(inputs.delay_days, 0))),
+        ImpactPart(_("Promise at risk"), points["promise"], 10, str(promise) if promise else _("no promise")),
+        ImpactPart(_("Customer contacted us"), points["contacts"], 10, str(inputs.customer_contacts)),
     ]
 
 
