@@ -58,7 +58,8 @@ REF = r"^(?P<reference>\d{1,20})/"
 SLA_WARNING = timedelta(hours=2)
 
 
-def _case(request: HttpRequest, reference: str) -> Case:
+def case_for_page(request: HttpRequest, reference: str) -> Case:
+    """The case a page shows, if the user may see it (else 404). Other case pages use it too."""
     try:
         return selectors.case_page_get(user=request.user, reference=reference)
     except NotFound:
@@ -216,7 +217,7 @@ def _regions(
     return context
 
 
-def _page_context(
+def case_page_context(
     request: HttpRequest,
     case: Case,
     *,
@@ -224,6 +225,10 @@ def _page_context(
     stale_messages: list[Message] | None = None,
     **forms: Any,
 ) -> dict[str, Any]:
+    """Everything ``cases/case_detail.html`` needs: regions, permissions, the composer and its form.
+
+    Pages that show the case with something pre-filled (the proactive case) start from it.
+    """
     context = _regions(request, case, **forms)
     can: Can = context["can"]
     composer = (can.reply or can.note) and not case.is_merged
@@ -261,7 +266,7 @@ def _composer_context(
 @require_GET
 @staff_required()
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case(request, reference)
+    case = case_for_page(request, reference)
     before = _int(request.GET.get("before"))
     if wants_fragment(request, "case-thread-earlier") and before:
         # "Show earlier messages": the older messages and the next button.
@@ -272,7 +277,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         # Someone acted on the case (live update) or we did: every changing region, out of band.
         seen = _int(request.GET.get("seen_message_id"))
         return render(request, "cases/partials/_case_refresh.html", _regions(request, case, seen=seen))
-    context = _page_context(request, case)
+    context = case_page_context(request, case)
     if before:
         context["thread"] = selectors.case_page_thread(case=case, before_id=before)
     return render(request, "cases/case_detail.html", context)
@@ -294,7 +299,7 @@ def _done(
         messages.success(request, flash)
     if not is_htmx(request):
         return HttpResponseRedirect(case.get_absolute_url())
-    fresh = _case(request, case.reference)
+    fresh = case_for_page(request, case.reference)
     context = {**_regions(request, fresh), "skip": skip, **(main_context or {})}
     context["case"] = fresh
     body = render_to_string(main, context, request) if main else ""
@@ -313,7 +318,10 @@ def _refused(
         base = _regions(request, case, **page_forms)
         return render(request, fragment, {**base, **context}, status=UNPROCESSABLE)
     return render(
-        request, "cases/case_detail.html", _page_context(request, case, **page_forms), status=UNPROCESSABLE
+        request,
+        "cases/case_detail.html",
+        case_page_context(request, case, **page_forms),
+        status=UNPROCESSABLE,
     )
 
 
@@ -364,7 +372,7 @@ def _send(request: HttpRequest, case: Case, form: ReplyForm) -> Message:
 @staff_required()
 def case_reply(request: HttpRequest, reference: str) -> HttpResponse:
     """A public reply (``cases.reply_case``) or an internal note (``cases.change_case``)."""
-    case = _case(request, reference)
+    case = case_for_page(request, reference)
     can = _can(request)
     form = _reply_form(request, case, request.POST, request.FILES, can=can)
     if not (can.note if form.internal else can.reply):
@@ -390,7 +398,7 @@ def case_reply(request: HttpRequest, reference: str) -> HttpResponse:
             if not is_htmx(request):
                 messages.success(request, _("Internal note added.") if form.internal else _("Reply sent."))
                 return HttpResponseRedirect(f"{case.get_absolute_url()}#message-{message.pk}")
-            fresh = _case(request, case.reference)
+            fresh = case_for_page(request, case.reference)
             context = _regions(request, fresh)
             reset = _reply_form(request, fresh, can=can, seen=context["thread"].newest_id)
             context.update(_composer_context(request, fresh, reply_form=reset), sent=True)
@@ -405,7 +413,7 @@ def case_reply(request: HttpRequest, reference: str) -> HttpResponse:
             regions = _regions(request, case, seen=_int(request.POST.get("seen_message_id")))
             body += render_to_string("cases/partials/_case_thread.html", {**regions, "oob": True}, request)
         return HttpResponse(body, status=UNPROCESSABLE)
-    context = _page_context(request, case, reply_form=form, stale_messages=stale)
+    context = case_page_context(request, case, reply_form=form, stale_messages=stale)
     context["had_files"] = had_files
     return render(request, "cases/case_detail.html", context, status=UNPROCESSABLE)
 
@@ -415,7 +423,7 @@ def case_reply(request: HttpRequest, reference: str) -> HttpResponse:
 def case_macro(request: HttpRequest, reference: str) -> HttpResponse:
     """The composer's text with the picked macro's text (rendered for this case) added at the
     end; the macro's mode and status come along out of band."""
-    case = _case(request, reference)
+    case = case_for_page(request, reference)
     can = _can(request)
     if not (can.reply or can.note):
         raise PermissionDenied
@@ -444,7 +452,7 @@ def case_macro(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @staff_required(roles.CASE_CHANGE)
 def case_properties(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case(request, reference)
+    case = case_for_page(request, reference)
     form = _properties_form(request, case, request.POST)
     if form.is_valid():
         try:
@@ -478,7 +486,7 @@ def case_properties(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @staff_required(roles.CASE_ASSIGN)
 def case_take(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case(request, reference)
+    case = case_for_page(request, reference)
     try:
         assignment.case_take(case_id=case.pk, by=request.user)
     except DomainError as error:
@@ -498,7 +506,7 @@ def case_take(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @staff_required(roles.CASE_ASSIGN)
 def case_assign(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case(request, reference)
+    case = case_for_page(request, reference)
     form = _assign_form(case, request.POST)
     if form.is_valid():
         try:
@@ -594,7 +602,7 @@ def _render_action(
 @require_http_methods(["GET", "POST"])
 @staff_required(roles.CASE_ASSIGN)
 def case_forward(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case(request, reference)
+    case = case_for_page(request, reference)
     form = ForwardForm(
         request.POST or None,
         teams=selectors.case_page_teams(),
@@ -633,7 +641,7 @@ def case_forward(request: HttpRequest, reference: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_required(roles.CASE_ESCALATE)
 def case_escalate(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case(request, reference)
+    case = case_for_page(request, reference)
     form = EscalateForm(request.POST or None, teams=selectors.case_page_teams())
 
     def run(data: dict[str, Any]) -> str:
@@ -656,7 +664,7 @@ def case_escalate(request: HttpRequest, reference: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_required(roles.CASE_ESCALATE)
 def case_return(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case(request, reference)
+    case = case_for_page(request, reference)
     form = ReturnForm(request.POST or None)
 
     def run(data: dict[str, Any]) -> str:
@@ -676,7 +684,7 @@ def case_return(request: HttpRequest, reference: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_required(roles.CASE_REPLY)
 def case_call(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case(request, reference)
+    case = case_for_page(request, reference)
     form = CallForm(request.POST or None)
 
     def run(data: dict[str, Any]) -> str:
@@ -702,7 +710,7 @@ def case_call(request: HttpRequest, reference: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_required(roles.CASE_CHANGE)
 def case_handover(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case(request, reference)
+    case = case_for_page(request, reference)
     form = HandoverForm(request.POST or None, people=selectors.case_page_people())
 
     def run(data: dict[str, Any]) -> str:
@@ -731,7 +739,7 @@ def _other_case(request: HttpRequest, reference: str) -> Case:
 @require_http_methods(["GET", "POST"])
 @staff_required(roles.CASE_MERGE)
 def case_link(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case(request, reference)
+    case = case_for_page(request, reference)
     form = LinkForm(request.POST or None)
 
     def run(data: dict[str, Any]) -> str:
@@ -751,8 +759,8 @@ def case_link(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @staff_required(roles.CASE_MERGE)
 def case_unlink(request: HttpRequest, reference: str, other: str) -> HttpResponse:
-    case = _case(request, reference)
-    other_case = _case(request, other)
+    case = case_for_page(request, reference)
+    other_case = case_for_page(request, other)
     try:
         merge.case_unlink(case_id=case.pk, other_id=other_case.pk, by=request.user)
     except DomainError as error:
@@ -787,7 +795,7 @@ class MergePreview:
 @staff_required(roles.CASE_MERGE)
 def case_merge(request: HttpRequest, reference: str) -> HttpResponse:
     """Merge this case into another: give its number, see both side by side, confirm."""
-    case = _case(request, reference)
+    case = case_for_page(request, reference)
     form = MergeForm(request.POST or None)
     action = Action(
         title=_("Merge into another case"),
@@ -840,7 +848,7 @@ def case_merge(request: HttpRequest, reference: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_required(roles.CASE_MERGE)
 def message_split(request: HttpRequest, reference: str, message_id: str) -> HttpResponse:
-    case = _case(request, reference)
+    case = case_for_page(request, reference)
     try:
         message = selectors.message_of_case(case=case, pk=int(message_id))
     except NotFound:
@@ -882,7 +890,7 @@ def message_split(request: HttpRequest, reference: str, message_id: str) -> Http
 @staff_required()
 def attachment_download(request: HttpRequest, reference: str, attachment_id: str) -> FileResponse:
     """The file, always as a download (never rendered inline, whatever its type)."""
-    case = _case(request, reference)
+    case = case_for_page(request, reference)
     try:
         attachment = selectors.attachment_get_for_api(case=case, pk=int(attachment_id), public_only=False)
     except NotFound:

@@ -159,6 +159,7 @@ class PropertiesForm(BootstrapFormMixin, forms.Form):
         self.custom_definitions = list(custom_fields)
         for definition in self.custom_definitions:
             self.fields[CF_PREFIX + definition.key] = _custom_form_field(definition)
+        self.style_fields()
 
     @classmethod
     def initial_for(cls, case: Case) -> dict[str, Any]:

@@ -45,11 +45,13 @@ from frontline.shipping.models import DeliveryException
 from . import case_views, services
 from .choices import MessageKind
 from .forms import REPLY
-from .models import Case, Message
+from .models import Case, CustomField, Message
 
 logger = logging.getLogger(__name__)
 
 PROACTIVE_TAG = "proactive"
+#: The case field naming the order a case is about (a text custom field, set up by the admin).
+ORDER_FIELD = "order_number"
 
 #: Timeline entries that are the customer reaching out to us (not order or shipment events).
 CONTACT_KINDS = (
@@ -277,11 +279,19 @@ def case_open_proactive(*, exception_id: int, by: Any) -> Case:
             team_id=_default_team_id(by),
             assignee_id=by.pk if getattr(by, "is_staff_member", False) else None,
             tags=[PROACTIVE_TAG],
+            custom_fields=_order_fields(order),
             from_customer=False,
         ),
     )
     shipping_services.exception_link_case(exception_id=exception.pk, by=by, case_id=case.pk)
     return case
+
+
+def _order_fields(order: Order) -> dict[str, str]:
+    """The case names its order when the workspace has an "order_number" case field."""
+    if CustomField.objects.filter(key=ORDER_FIELD, is_active=True).exists():
+        return {ORDER_FIELD: order.number}
+    return {}
 
 
 def record_reply_sent(*, case_id: int, message_id: int) -> list[int]:
@@ -346,10 +356,10 @@ def proactive_case(request: HttpRequest, exception_id: int) -> HttpResponse:
     case = _linked_case(exception.case_id)
     if case is None:
         raise Http404(_("No case is open for this exception yet."))
-    case = case_views._case(request, case.reference)
+    case = case_views.case_for_page(request, case.reference)
     if exception.customer_notified_at is not None or exception.order is None or not case.can_reply():
         return HttpResponseRedirect(case.get_absolute_url())
-    context = case_views._page_context(request, case)
+    context = case_views.case_page_context(request, case)
     if "reply_form" in context and context["can"].reply:
         draft = proactive_draft(
             exception=exception,

@@ -2,9 +2,9 @@
 page with its actions (case_views). References are numeric, so they never collide with the
 named pages."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from . import case_views, proactive, queue_views
+from . import case_views, order_panel, proactive, queue_views
 
 app_name = "cases"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     *queue_views.urlpatterns,
     *case_views.urlpatterns,
     path("proactive/<int:exception_id>/", proactive.proactive_case, name="proactive_case"),
+    re_path(r"^(?P<reference>\d{1,20})/orders/$", order_panel.case_orders_panel, name="case_orders"),
 ]

@@ -2,14 +2,17 @@
 
 ``seed_shipping(orders=[...])`` creates the carriers UPS, DHL Express, DPD and FedEx (with a
 few status overrides for codes karrio maps poorly) and, for each given order that has no
-shipment yet, one shipment playing a scenario in turn: delivered with proof of delivery, in
-transit, delayed (with a later estimate), stalled, failed attempt, carrier exception, not
-picked up. The events go through ``tracking_events_ingest`` and the sweep runs at the end, so
-every exception comes from the rules R1-R7, as in production. Deterministic and idempotent.
+shipment yet, one shipment playing a scenario: delivered with proof of delivery, in transit,
+delayed (with a later estimate), stalled, failed attempt, carrier exception, not picked up.
+The first seven play each scenario once; the rest follow a realistic mix (most parcels in
+transit or delivered, about one in five in trouble) with their event times spread out. The
+events go through ``tracking_events_ingest`` and the sweep runs at the end, so every exception
+comes from the rules R1-R7, as in production. Deterministic and idempotent.
 """
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -69,6 +72,17 @@ OVERRIDES = [
 ]
 
 SCENARIOS = ("delivered", "in_transit", "delayed", "stalled", "failed_attempt", "exception", "not_picked_up")
+#: How often each scenario comes up after the first seven (weights): most parcels are fine.
+MIX = {
+    "delivered": 38,
+    "in_transit": 40,
+    "delayed": 6,
+    "stalled": 4,
+    "failed_attempt": 5,
+    "exception": 3,
+    "not_picked_up": 4,
+}
+SEED = 4004
 ScenarioEvents = list[tuple[timedelta, str, str, str, str]]  # (before now, status, code, text, place)
 
 
@@ -190,16 +204,22 @@ def seed_shipping(
     order_ids = [pk for pk in (orders or []) if not Shipment.objects.filter(order_id=pk).exists()]
     orders_by_id = Order.objects.in_bulk(order_ids)
     pick: Callable[[int], Carrier] = lambda i: carriers[i % len(carriers)]  # noqa: E731
+    rng = random.Random(SEED)
     for index, order_id in enumerate(order_ids):
         order = orders_by_id.get(order_id)
         if order is None:
             continue
-        scenario = SCENARIOS[index % len(SCENARIOS)]
+        if index < len(SCENARIOS):
+            scenario, stretch = SCENARIOS[index], 1.0
+        else:
+            scenario = rng.choices(list(MIX), weights=list(MIX.values()))[0]
+            stretch = rng.uniform(1.0, 1.8)  # older parcels: every silence only grows
         carrier = pick(index + index // len(SCENARIOS))
         city = order.shipping_address.get("city") or "Frankfurt am Main"
         events, first_days, new_days = _events(
             scenario, f"{city}, {order.shipping_address.get('country', 'DE')}"
         )
+        events = [(ago * stretch, status, code, text, place) for ago, status, code, text, place in events]
         data = services.ShipmentInput(
             carrier_id=carrier.pk,
             tracking_number=_tracking_number(carrier.code, order.pk * 7 + 11),

@@ -7,5 +7,7 @@ from django.dispatch import Signal
 shipment_status_changed = Signal()
 #: exception_id, shipment_id, kind
 delivery_exception_opened = Signal()
-#: exception_id, shipment_id, kind, resolution
+#: exception_id, shipment_id, kind, resolution, actor_id (None when delivery resolved it)
 delivery_exception_resolved = Signal()
+#: exception_id, shipment_id, change ("assigned", "acknowledged", "customer_contacted"), actor_id
+delivery_exception_changed = Signal()

@@ -229,6 +229,18 @@ def rule_eta_slip(shipment: ShipmentFacts) -> Finding | None:
 # --- rules on time (R4-R7) --------------------------------------------------------------------------
 
 
+def days_overdue(shipment: ShipmentFacts, now: datetime) -> int:
+    """Whole days since the estimated (else promised) delivery day, 0 before it or without one.
+
+    The silence rules (R5-R7) report this as their ``delay_days``: how long the shipment waited
+    is in their summary, how late it is for the customer is this.
+    """
+    expected = shipment.current_edd or shipment.promised_date
+    if expected is None:
+        return 0
+    return max(0, (now.astimezone(UTC).date() - expected).days)
+
+
 def time_findings(shipment: ShipmentFacts, now: datetime) -> list[Finding]:
     if shipment.status in FINAL_STATUSES:
         return []
@@ -276,7 +288,7 @@ def rule_stalled(shipment: ShipmentFacts, now: datetime) -> Finding | None:
         summary=f"No carrier scan for {hours} h while {S(shipment.status).label.lower()}",
         fingerprint=f"R5:{shipment.last_event_at.isoformat()}",
         expected_by=shipment.current_edd,
-        delay_days=hours // 24,
+        delay_days=days_overdue(shipment, now),
     )
 
 
@@ -296,7 +308,7 @@ def rule_not_picked_up(shipment: ShipmentFacts, now: datetime) -> Finding | None
         summary=f"Label created {int(waited.total_seconds() // 3600)} h ago, no carrier scan yet",
         fingerprint="R6",
         expected_by=shipment.current_edd,
-        delay_days=int(waited.total_seconds() // 86400),
+        delay_days=days_overdue(shipment, now),
     )
 
 
@@ -313,5 +325,5 @@ def rule_no_information(shipment: ShipmentFacts, now: datetime) -> Finding | Non
         summary=f"No tracking information for {days} days",
         fingerprint=f"R7:{since.isoformat()}",
         expected_by=shipment.current_edd,
-        delay_days=days,
+        delay_days=days_overdue(shipment, now),
     )

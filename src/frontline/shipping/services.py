@@ -977,16 +977,27 @@ def _send_opened(exception: DeliveryException) -> None:
     transaction.on_commit(lambda: signals.delivery_exception_opened.send(sender=DeliveryException, **values))
 
 
-def _send_resolved(exception: DeliveryException) -> None:
+def _send_resolved(exception: DeliveryException, by: Any | None = None) -> None:
     values = {
         "exception_id": exception.pk,
         "shipment_id": exception.shipment_id,
         "kind": exception.kind,
         "resolution": exception.resolution,
+        "actor_id": getattr(by, "pk", None),
     }
     transaction.on_commit(
         lambda: signals.delivery_exception_resolved.send(sender=DeliveryException, **values)
     )
+
+
+def _send_changed(exception: DeliveryException, change: str, by: Any | None) -> None:
+    values = {
+        "exception_id": exception.pk,
+        "shipment_id": exception.shipment_id,
+        "change": change,
+        "actor_id": getattr(by, "pk", None),
+    }
+    transaction.on_commit(lambda: signals.delivery_exception_changed.send(sender=DeliveryException, **values))
 
 
 def _lock_exception(exception_id: int) -> DeliveryException:
@@ -1031,6 +1042,7 @@ def exception_assign(*, exception_id: int, by: Any | None, assignee_id: int | No
         target=exception,
         data={"assignee": [before, assignee_id]},
     )
+    _send_changed(exception, "assigned", by)
     return exception
 
 
@@ -1049,6 +1061,7 @@ def exception_acknowledge(*, exception_id: int, by: Any | None) -> DeliveryExcep
         fields.append("assigned_to")
     exception.save(update_fields=fields)
     audit.record(actor=by, verb="delivery_exception.acknowledged", target=exception)
+    _send_changed(exception, "acknowledged", by)
     return exception
 
 
@@ -1081,7 +1094,7 @@ def exception_resolve(
         target=exception,
         data={"resolution": resolution, "note": note[:500]},
     )
-    _send_resolved(exception)
+    _send_resolved(exception, by)
     return exception
 
 
@@ -1121,6 +1134,7 @@ def exception_mark_customer_contacted(
         target=exception,
         data={"proactive": proactive, "at": at.isoformat(), "contacted_first": exception.contacted_first},
     )
+    _send_changed(exception, "customer_contacted", by)
     return exception
 
 

@@ -37,17 +37,18 @@ SECTIONS: tuple[NavEntry, ...] = (
     NavEntry(
         _("Exceptions"), "workspace:exceptions", "exclamation-triangle", roles.SHIPMENT_VIEW, "/exceptions/"
     ),
+)
+
+#: Tools used now and then, in the user menu so the bar keeps the daily sections on one line.
+USER_MENU: tuple[NavEntry, ...] = (
     NavEntry(
-        _("Duplicates"),
+        _("Duplicate customers"),
         "customers:duplicate_list",
         "intersect",
         roles.CUSTOMER_MERGE,
         "/customers/duplicates/",
     ),
     NavEntry(_("Audit log"), "audit:audit_list", "journal-text", roles.AUDIT_VIEW, "/audit/"),
-)
-
-USER_MENU: tuple[NavEntry, ...] = (
     NavEntry(
         _("Profile, security and API tokens"), "accounts:profile", "person-gear", "", "/accounts/profile/"
     ),

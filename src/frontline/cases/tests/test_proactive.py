@@ -269,3 +269,77 @@ class TestView:
         client.force_login(agent)
 
         assert client.get(reverse("cases:proactive_case", args=[exception.pk])).status_code == 404
+
+
+class TestOrderPanel:
+    """The case page's "Orders" panel (``cases/order_panel.py``), loaded after the page."""
+
+    @pytest.fixture
+    def order_field(self):
+        from frontline.cases.models import CustomField
+
+        return CustomField.objects.create(key="order_number", label="Order number", field_type="text")
+
+    def test_the_proactive_case_names_its_order_and_the_panel_reads_it_out(
+        self, client, agent, customer, exception, order_field
+    ):
+        older = f.order(customer=customer, total="15.00", placed_at=datetime(2026, 4, 1, tzinfo=UTC))
+        f.order(total="99.00")  # someone else's
+        case = proactive.case_open_proactive(exception_id=exception.pk, by=agent)
+        client.force_login(agent)
+
+        page = client.get(case.get_absolute_url()).content.decode()
+        response = client.get(reverse("cases:case_orders", args=[case.reference]))
+
+        assert case.custom_fields == {"order_number": exception.order.number}
+        assert reverse("cases:case_orders", args=[case.reference]) in page
+        panel = response.context["panel"]
+        assert panel.order == exception.order
+        assert "delivery" in panel.sentence.lower() or exception.order.number in panel.sentence
+        assert [o.pk for o in panel.recent.rows] == [exception.order.pk, older.pk]
+        html = response.content.decode()
+        assert 'id="case-order-sentence"' in html and older.number in html
+
+    def test_an_order_number_of_another_customer_shows_no_order(self, client, agent, customer, order_field):
+        from frontline.cases.tests.factories import make_case
+
+        stranger = f.order(total="99.00")
+        case = make_case(customer=customer, custom_fields={"order_number": stranger.number})
+        client.force_login(agent)
+
+        response = client.get(reverse("cases:case_orders", args=[case.reference]))
+
+        assert response.status_code == 200
+        assert response.context["panel"].order is None
+        assert stranger.number not in response.content.decode()
+
+    def test_a_fixed_number_of_queries_whatever_the_orders(
+        self, client, agent, customer, exception, order_field, django_assert_num_queries
+    ):
+        from frontline.core.tests.queries import REQUEST_QUERIES
+
+        case = proactive.case_open_proactive(exception_id=exception.pk, by=agent)
+        for _ in range(8):
+            f.order(customer=customer)
+        client.force_login(agent)
+        url = reverse("cases:case_orders", args=[case.reference])
+        client.get(url)
+
+        # the case, the order, its sentence (order, lines, holds, history, shipments and their
+        # carriers, items), the newest orders and the counts by status
+        with django_assert_num_queries(REQUEST_QUERIES + 10):
+            client.get(url)
+
+    @pytest.mark.parametrize("role", [Role.CUSTOMER])
+    def test_who_may_not_see_orders_gets_403(self, client, customer, role):
+        from frontline.cases.tests.factories import make_case
+
+        case = make_case(customer=customer)
+        client.force_login(UserFactory(role=role))
+
+        assert client.get(reverse("cases:case_orders", args=[case.reference])).status_code == 403
+
+    def test_a_case_the_user_may_not_see_is_404(self, client, agent):
+        client.force_login(agent)
+
+        assert client.get(reverse("cases:case_orders", args=["99999"])).status_code == 404

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
-from frontline.catalog.choices import Availability, InboundStatus
+from frontline.catalog.choices import Availability, InboundStatus, StockSource
 
 register = template.Library()
 
@@ -47,4 +48,25 @@ def inbound_badge(status: str) -> SafeString:
         '<span class="badge text-bg-{}">{}</span>',
         _INBOUND_TONES.get(InboundStatus(status), "secondary"),
         InboundStatus(status).label,
+    )
+
+
+@register.filter
+def stock_source_label(source: str) -> str:
+    """ "wms" -> "Warehouse system": where a stock figure came from, in words."""
+    try:
+        return str(StockSource(source).label)
+    except ValueError:
+        return source
+
+
+@register.filter
+def available_figure(available: int) -> SafeString:
+    """Units free to promise; when more is reserved than on hand, 0 and how many are short."""
+    if available >= 0:
+        return format_html("{}", available)
+    return format_html(
+        '0 <span class="badge text-bg-danger" title="{}">{}</span>',
+        _("Reserved for orders beyond the stock on hand"),
+        _("%(n)s short") % {"n": -available},
     )

@@ -265,3 +265,15 @@ def test_inbound_list_filters(client, headphones, ber):
         reverse("catalog:inbound_list"), {"status": "any"}, headers=htmx("inbound-results")
     ).content.decode()
     assert "PO-OPEN" in body and "PO-DONE" in body
+
+
+def test_reserved_beyond_stock_shows_zero_available_and_how_many_are_short(client, headphones, ber):
+    services.stock_reserve(
+        product_id=headphones.pk, warehouse_id=ber.pk, quantity=10, reference="SO-1", allow_backorder=True
+    )
+    login(client, Role.REPORTER)
+
+    html = client.get(STOCK, {"q": "HP-100", "product": headphones.pk}).content.decode()
+
+    assert "6 short" in html and "<strong>0 <span" in html and "<strong>-6" not in html
+    assert "Frontline" in html  # where the figure came from, in words (StockSource label)

@@ -146,6 +146,19 @@ class TestTimeRules:
         assert rules.rule_stalled(shipment, T0 + timedelta(hours=144)).severity == Severity.HIGH
         assert rules.rule_stalled(facts(status=S.AVAILABLE_FOR_PICKUP), T0 + timedelta(days=5)) is None
 
+    def test_silence_rules_count_days_late_from_the_estimate_not_the_silence(self):
+        # Stalled for 4 days, but the estimate is still 2 days ahead: not late (yet).
+        now = T0 + timedelta(days=4)
+        ahead = facts(current_edd=(now + timedelta(days=2)).date())
+        assert rules.rule_stalled(ahead, now).delay_days == 0
+        # Estimated delivery was 3 days ago: 3 days late.
+        behind = facts(current_edd=(now - timedelta(days=3)).date())
+        assert rules.rule_stalled(behind, now).delay_days == 3
+        # Without an estimate, the promised date counts; without either, nothing is late.
+        promised = facts(promised_date=(now - timedelta(days=1)).date())
+        assert rules.rule_stalled(promised, now).delay_days == 1
+        assert rules.rule_stalled(facts(), now).delay_days == 0
+
     def test_r6_not_picked_up(self):
         shipment = facts(status=S.LABEL_CREATED, shipped_at=None, last_event_at=None, label_created_at=T0)
         assert rules.rule_not_picked_up(shipment, T0 + timedelta(hours=47)) is None
@@ -156,7 +169,8 @@ class TestTimeRules:
         shipment = facts(status=S.LABEL_CREATED, shipped_at=None, last_event_at=None, label_created_at=T0)
         found = rules.time_findings(shipment, T0 + timedelta(days=30))
         assert kinds(found) == [(RuleId.R7, K.NO_INFORMATION)]
-        assert found[0].delay_days == 30
+        assert "30 days" in found[0].summary
+        assert found[0].delay_days == 0  # no estimate or promise: silent, but not known to be late
 
     def test_final_shipments_raise_nothing(self):
         shipment = facts(status=S.DELIVERED, current_edd=date(2026, 5, 1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -365,3 +366,72 @@ def test_the_parts_add_up_to_the_shipping_score(inputs):
     today = date(2026, 5, 12)
     parts = impact_parts(inputs, today=today)
     assert min(100, round(sum(p.points for p in parts))) == impact.impact_score(inputs, today=today)
+
+
+class TestLiveUpdates:
+    """Open dashboards hear of exceptions opened, taken and resolved (``workspace/live.py``)."""
+
+    def _heard(self, action) -> list[dict]:
+        from asgiref.sync import async_to_sync, sync_to_async
+        from channels.layers import get_channel_layer
+
+        async def listen() -> list[dict]:
+            layer = get_channel_layer()
+            channel = await layer.new_channel()
+            await layer.group_add("exceptions-all", channel)
+            await sync_to_async(action)()
+            heard = []
+            while True:
+                try:
+                    heard.append((await asyncio.wait_for(layer.receive(channel), 0.5))["payload"])
+                except TimeoutError:
+                    return heard
+
+        return async_to_sync(listen)()
+
+    def test_people_changing_an_exception_are_heard_with_who_did_it(
+        self, agent, django_capture_on_commit_callbacks
+    ):
+        exception = make_exception()
+
+        def work() -> None:
+            with django_capture_on_commit_callbacks(execute=True):
+                shipping_services.exception_acknowledge(exception_id=exception.pk, by=agent)
+            with django_capture_on_commit_callbacks(execute=True):
+                shipping_services.exception_resolve(
+                    exception_id=exception.pk, by=agent, resolution="wait", note=""
+                )
+
+        heard = self._heard(work)
+
+        assert [(m["change"], m["exception_id"], m["actor_id"]) for m in heard] == [
+            ("acknowledged", exception.pk, agent.pk),
+            ("resolved", exception.pk, agent.pk),
+        ]
+
+    def test_the_rules_opening_many_at_once_send_one_message_per_second(
+        self, django_capture_on_commit_callbacks
+    ):
+        from frontline.workspace import live
+
+        live._last_published["at"] = float("-inf")
+
+        def sweep() -> None:
+            with django_capture_on_commit_callbacks(execute=True):
+                for _ in range(3):
+                    make_exception()
+
+        heard = self._heard(sweep)
+
+        assert [(m["change"], m["actor_id"]) for m in heard] == [("opened", None)]
+
+    def test_the_page_listens_and_only_shipment_viewers_may(self, client, agent):
+        from frontline.workspace.live import authorize_exceptions_group
+
+        client.force_login(agent)
+        html = client.get(URL).content.decode()
+
+        assert 'data-live-group="exceptions-all"' in html and 'id="exceptions-changed"' in html
+        assert authorize_exceptions_group(agent, "all")
+        assert not authorize_exceptions_group(agent, "7")
+        assert not authorize_exceptions_group(UserFactory(role=Role.CUSTOMER), "all")
