@@ -399,16 +399,40 @@ def stock_return(
     note: str = "",
 ) -> StockLevel:
     """Returned units back on the shelf."""
+    return _stock_in(
+        product_id=product_id,
+        warehouse_id=warehouse_id,
+        quantity=quantity,
+        by=by,
+        kind=MovementKind.RETURN,
+        verb="stock.returned",
+        reference=reference,
+        note=note,
+    )
+
+
+def _stock_in(
+    *,
+    product_id: int,
+    warehouse_id: int,
+    quantity: int,
+    by: Any | None,
+    kind: str,
+    verb: str,
+    reference: str,
+    note: str,
+) -> StockLevel:
+    """Units onto the shelf (a return, a receipt without inbound): one movement, one audit row."""
     _check_quantity(quantity, "quantity")
     product = _lock_product(product_id)
     _warehouse(warehouse_id)
     changes = _Changes(product, by=by, at=timezone.now())
     level = changes.level(warehouse_id)
-    changes.move(warehouse_id, kind=MovementKind.RETURN, delta=quantity, reference=reference, note=note)
+    changes.move(warehouse_id, kind=kind, delta=quantity, reference=reference, note=note)
     changes.save()
     audit.record(
         actor=by,
-        verb="stock.returned",
+        verb=verb,
         target=product,
         data={
             "warehouse_id": warehouse_id,
@@ -551,25 +575,16 @@ def stock_receive(
     *, product_id: int, warehouse_id: int, quantity: int, by: Any | None, reference: str = "", note: str = ""
 ) -> StockLevel:
     """Goods arrived without an inbound shipment on record (``inbound_receive`` for those with)."""
-    _check_quantity(quantity, "quantity")
-    product = _lock_product(product_id)
-    _warehouse(warehouse_id)
-    changes = _Changes(product, by=by, at=timezone.now())
-    level = changes.level(warehouse_id)
-    changes.move(warehouse_id, kind=MovementKind.RECEIPT, delta=quantity, reference=reference, note=note)
-    changes.save()
-    audit.record(
-        actor=by,
+    return _stock_in(
+        product_id=product_id,
+        warehouse_id=warehouse_id,
+        quantity=quantity,
+        by=by,
+        kind=MovementKind.RECEIPT,
         verb="stock.received",
-        target=product,
-        data={
-            "warehouse_id": warehouse_id,
-            "quantity": quantity,
-            "reference": reference,
-            **_level_data(level),
-        },
+        reference=reference,
+        note=note,
     )
-    return level
 
 
 # --- inbound shipments --------------------------------------------------------------------------

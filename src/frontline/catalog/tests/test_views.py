@@ -130,7 +130,7 @@ def test_detail_shows_availability_dates_restock_and_backorders(client, headphon
         "30 units",
         "Earliest ship date",
         "Estimated delivery",
-        "DHL 1d",
+        "DHL · 1 day",
     ):
         assert text in body
 
