@@ -2,11 +2,13 @@
 
 Agents reload the queue all day and live updates reload it for them, so most queue requests ask
 for a page nothing has changed since the last time it was rendered. A rendered page (or HTMX
-fragment) is kept for ``QUEUE_PAGE_CACHE_SECONDS`` under a key made of:
+fragment) is kept for ``QUEUE_PAGE_CACHE_SECONDS`` and served again only when these match:
 
 - the **queue version**, a counter in the shared cache that every case event bumps (created,
-  updated, status, assignment, message, escalation, merge) and saved-view changes bump too: any
-  change makes every cached page unreachable at once;
+  updated, status, assignment, message, escalation, merge) and saved-view changes bump too: a
+  page is stored with the version it was rendered at and served only while that is current, so
+  any change makes every cached page stale at once (the version and the page are read in one
+  round trip);
 - the user, their role and language, and the request's path, query and HTMX target: a page is
   only ever served to the user it was rendered for, after the view's permission checks;
 - the CSRF secret, so the tokens in the page's forms are the ones the browser holds.
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -64,6 +67,14 @@ def _csrf_secret(request: HttpRequest) -> str:
     return request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
 
 
+@dataclass(frozen=True)
+class Slot:
+    """Where this request's page lives, and the queue version it was looked up at."""
+
+    key: str
+    version: int
+
+
 def page_key(request: HttpRequest) -> str | None:
     """The cache key of this request's page, or None when it must be rendered afresh."""
     if not ttl() or request.method != "GET":
@@ -72,14 +83,6 @@ def page_key(request: HttpRequest) -> str | None:
         return None
     csrf_secret = _csrf_secret(request)
     if not csrf_secret:  # rendering will set a new CSRF cookie: the page belongs to this response only
-        return None
-    try:
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            cache.add(VERSION_KEY, 1, timeout=None)
-            version = cache.get(VERSION_KEY, 1)
-    except Exception:
-        logger.warning("queue cache unavailable", exc_info=True)
         return None
     user = request.user
     htmx = getattr(request, "htmx", None)
@@ -97,32 +100,43 @@ def page_key(request: HttpRequest) -> str | None:
             trigger or "",
         ]
     )
-    digest = hashlib.blake2b(parts.encode(), digest_size=16).hexdigest()
-    return f"{PAGE_PREFIX}:{version}:{digest}"
+    return f"{PAGE_PREFIX}:{hashlib.blake2b(parts.encode(), digest_size=16).hexdigest()}"
 
 
-def cached_response(key: str | None) -> HttpResponse | None:
+def lookup(request: HttpRequest) -> tuple[Slot | None, HttpResponse | None]:
+    """The page cached for this request, if any, and where to store it otherwise.
+
+    One round trip reads the queue version and the page together; the page counts only if it
+    was rendered at the current version (a page stored while a change was being made is stale).
+    """
+    key = page_key(request)
     if key is None:
-        return None
+        return None, None
     try:
-        stored: Any = cache.get(key)
+        found = cache.get_many([VERSION_KEY, key])
+        version = found.get(VERSION_KEY)
+        if version is None:
+            cache.add(VERSION_KEY, 1, timeout=None)
+            version = cache.get(VERSION_KEY, 1)
     except Exception:
         logger.warning("queue cache unavailable", exc_info=True)
-        return None
-    if not stored:
-        return None
-    content, content_type, headers = stored
+        return None, None
+    slot = Slot(key, int(version))
+    stored: Any = found.get(key)
+    if not stored or stored[0] != slot.version:
+        return slot, None
+    _version, content, content_type, headers = stored
     response = HttpResponse(content, content_type=content_type)
     for name, value in headers:
         response[name] = value
-    return response
+    return slot, response
 
 
-def store(key: str | None, response: HttpResponse) -> None:
-    if key is None or response.status_code != 200:
+def store(slot: Slot | None, response: HttpResponse) -> None:
+    if slot is None or response.status_code != 200:
         return
     headers = [(name, response[name]) for name in KEPT_HEADERS if name in response]
     try:
-        cache.set(key, (response.content, response["Content-Type"], headers), ttl())
+        cache.set(slot.key, (slot.version, response.content, response["Content-Type"], headers), ttl())
     except Exception:
         logger.warning("queue page could not be cached", exc_info=True)

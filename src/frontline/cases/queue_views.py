@@ -359,8 +359,7 @@ def _saved_view_items(
 @staff_required()
 def queue(request: HttpRequest) -> HttpResponse:
     """The queue: tabs, saved views, filters, sortable rows with bulk actions, live updates."""
-    cache_key = queue_cache.page_key(request)
-    cached = queue_cache.cached_response(cache_key)
+    cache_slot, cached = queue_cache.lookup(request)
     if cached is not None:
         return cached
     context, status = _queue_context(request, request.GET)
@@ -372,7 +371,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             response["HX-Push-Url"] = context["canonical_url"]
     else:
         response = render(request, "cases/queue.html", context, status=status)
-    queue_cache.store(cache_key, response)
+    queue_cache.store(cache_slot, response)
     return response
 
 
@@ -380,8 +379,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @staff_required()
 def queue_counts(request: HttpRequest) -> HttpResponse:
     """The tabs with how many active cases each holds (loaded after the page, refreshed live)."""
-    cache_key = queue_cache.page_key(request)
-    cached = queue_cache.cached_response(cache_key)
+    cache_slot, cached = queue_cache.lookup(request)
     if cached is not None:
         return cached
     tab = request.GET.get("tab") or TAB_MINE
@@ -395,7 +393,7 @@ def queue_counts(request: HttpRequest) -> HttpResponse:
             "counted": True,
         },
     )
-    queue_cache.store(cache_key, response)
+    queue_cache.store(cache_slot, response)
     return response
 
 
@@ -591,13 +589,12 @@ def search(request: HttpRequest) -> HttpResponse:
     """Cases by reference (an exact one opens the case), customer, subject and message text.
 
     Pages are cached like the queue's (``queue_cache``): any case change drops them."""
-    cache_key = queue_cache.page_key(request)
-    cached = queue_cache.cached_response(cache_key)
+    cache_slot, cached = queue_cache.lookup(request)
     if cached is not None:
         return cached
     response, cacheable = _search_response(request)
     if cacheable:
-        queue_cache.store(cache_key, response)
+        queue_cache.store(cache_slot, response)
     return response
 
 

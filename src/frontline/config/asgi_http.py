@@ -16,7 +16,9 @@ downloads) are sent chunk by chunk as Django's own handler does.
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -31,6 +33,12 @@ logger = logging.getLogger("django.request")
 
 Message = dict[str, Any]
 
+#: Threads that run requests in one web process. Requests spend most of their time on the CPU
+#: (templates, Python) and a little waiting for PostgreSQL or Redis on the same machine: a few
+#: threads keep the process busy; more only contend for the GIL.
+WEB_THREADS = int(os.environ.get("WEB_THREADS", "4"))
+_executor = ThreadPoolExecutor(max_workers=WEB_THREADS, thread_name_prefix="http")
+
 
 class SyncChainASGIHandler(ASGIHandler):
     """An ``ASGIHandler`` whose middleware chain and view run sync, in one hop."""
@@ -39,13 +47,23 @@ class SyncChainASGIHandler(ASGIHandler):
         base.BaseHandler.__init__(self)
         self.load_middleware(is_async=False)
 
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        # No ThreadSensitiveContext: Django's opens one per request, and with it a new executor
+        # and a new thread, started and joined for every request. The request runs on a pooled
+        # thread instead (the loop's executor), as under WSGI; nothing of it lives per thread.
+        if scope["type"] != "http":
+            raise ValueError(f"This handler serves HTTP only, not {scope['type']}.")
+        await self.handle(scope, receive, send)
+
     async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         try:
             body_file = await self.read_body(receive)
         except RequestAborted:
             return
         try:
-            response = await sync_to_async(self._respond, thread_sensitive=True)(scope, body_file)
+            response = await sync_to_async(self._respond, thread_sensitive=False, executor=_executor)(
+                scope, body_file
+            )
         finally:
             body_file.close()
         if not response.streaming:
@@ -54,7 +72,7 @@ class SyncChainASGIHandler(ASGIHandler):
         try:
             await self._send_streaming(response, send)
         finally:
-            await sync_to_async(response.close, thread_sensitive=True)()
+            await sync_to_async(response.close, thread_sensitive=False, executor=_executor)()
 
     def _respond(self, scope: dict[str, Any], body_file: Any) -> Any:
         """Everything between the body and the bytes, on the request's thread."""
@@ -107,6 +125,8 @@ class SyncChainASGIHandler(ASGIHandler):
             def read() -> Any:
                 return next(chunks, None)
 
-            while (part := await sync_to_async(read, thread_sensitive=True)()) is not None:
+            while (
+                part := await sync_to_async(read, thread_sensitive=False, executor=_executor)()
+            ) is not None:
                 await send({"type": "http.response.body", "body": bytes(part), "more_body": True})
         await send({"type": "http.response.body", "body": b""})
