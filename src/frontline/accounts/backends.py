@@ -17,6 +17,7 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Exists, OuterRef, QuerySet
 
+from . import user_cache
 from .choices import Role
 from .models import RolePolicy, TOTPDevice, User
 from .roles import permissions_for_role
@@ -84,8 +85,12 @@ class RoleBackend(ModelBackend):
         pk = _user_id(user_id)
         if pk is None:
             return None
-        sql, params = _user_sql()
-        user = next(iter(User.objects.raw(sql, [*params, pk])), None)
+        user = user_cache.get(pk)
+        if user is None:
+            sql, params = _user_sql()
+            user = next(iter(User.objects.raw(sql, [*params, pk])), None)
+            if user is not None:
+                user_cache.put(user)
         return user if user is not None and self.user_can_authenticate(user) else None
 
     async def aget_user(self, user_id: Any) -> User | None:

@@ -146,6 +146,8 @@ else:
 # (frontline.cases.queue_cache). Off without Redis: a per-process cache cannot see other
 # processes' changes.
 QUEUE_PAGE_CACHE_SECONDS = env_int("QUEUE_PAGE_CACHE_SECONDS", 10 if REDIS_URL else 0)
+# The signed-in user from the shared cache, not a query per request (accounts/user_cache.py).
+USER_CACHE = env_bool("USER_CACHE", bool(REDIS_URL))
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 )

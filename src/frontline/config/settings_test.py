@@ -31,3 +31,5 @@ STORAGES = {**STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemo
 # Tests that render the queue after writing rows directly would see a cached page; the cache's
 # own tests turn it on.
 QUEUE_PAGE_CACHE_SECONDS = 0
+# Query-count tests count the user's query on every request; the user cache's own tests turn it on.
+USER_CACHE = False
