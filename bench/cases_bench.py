@@ -23,60 +23,38 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
-FRONTLINE = [str(ROOT / ".venv" / "bin" / "frontline")]
+from _common import (
+    OUT,
+    ROOT,
+    SESSION,
+    frontline,
+    load_average,
+    measure_endpoints,
+    serving,
+    shell,
+    tool,
+)
+
 USERNAME = "sara"
 SEARCHES = ["where is my order", "refund", "müller", "T-12377", "passwort"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def frontline(env: dict[str, str], *args: str, timeout: int = 3600) -> str:
-    result = subprocess.run(
-        FRONTLINE + list(args), env=env, cwd=OUT, capture_output=True, text=True, check=True, timeout=timeout
-    )
-    return result.stdout
-
-
-def shell(env: dict[str, str], code: str) -> str:
-    return frontline(env, "shell", "-c", code).strip().splitlines()[-1]
-
-
-SETUP = """
+SETUP = (
+    SESSION
+    + """
 import json
-from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-from django.utils.module_loading import import_string
 from frontline.cases.models import Case
-user = get_user_model().objects.get(username=%(username)r)
-store = import_string(settings.SESSION_ENGINE + ".SessionStore")()
-store[SESSION_KEY] = str(user.pk)
-store[BACKEND_SESSION_KEY] = "frontline.accounts.backends.RoleBackend"
-store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-store.create()
-from django.middleware.csrf import _get_new_csrf_string
 active = Case.objects.filter(status_category__in=["new", "open", "pending_customer", "on_hold"])
 case = active.filter(team__memberships__user=user, message_count__gte=5).order_by("-pk").first() or active.first()
-print(json.dumps({"cookie": f"sessionid={store.session_key}; {settings.CSRF_COOKIE_NAME}={_get_new_csrf_string()}",
-                  "case": case.reference, "cases": Case.objects.count(),
-                  "active": active.count(), "engine": settings.SESSION_ENGINE.rsplit(".", 1)[-1]}))
+print(json.dumps({"cookie": cookie, "case": case.reference, "cases": Case.objects.count(),
+                  "active": active.count(), "engine": engine}))
 """
+)
 
 
 def targets(case: str) -> dict[str, list[tuple[str, str]]]:
@@ -99,93 +77,6 @@ def targets(case: str) -> dict[str, list[tuple[str, str]]]:
         # What the server stack alone serves (no session, no template): the ceiling for the rest.
         "ceiling": [("ceiling: /healthz", "/healthz")],
     }
-
-
-def parse_wrk(out: str) -> dict[str, float | str]:
-    def duration(text: str | None) -> float:
-        if not text:
-            return float("nan")
-        number, unit = re.match(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
-        return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
-
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    p50 = re.search(r"50%\s+([\d.]+\w+)", out)
-    p99 = re.search(r"99%\s+([\d.]+\w+)", out)
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    errors = re.search(r"Socket errors: (.*)", out)
-    return {
-        "rps": float(rps.group(1)) if rps else 0.0,
-        "p50": duration(p50.group(1) if p50 else None),
-        "p99": duration(p99.group(1) if p99 else None),
-        "non2xx": int(bad.group(1)) if bad else 0,
-        "errors": errors.group(1) if errors else "",
-    }
-
-
-def measure(url: str, cookie: str, seconds: int, connections: int) -> dict[str, float | str]:
-    headers = {"Cookie": cookie}
-    if shutil.which("wrk"):
-        out = subprocess.run(
-            [
-                "wrk",
-                "-t2",
-                f"-c{connections}",
-                f"-d{seconds}s",
-                "--latency",
-                "-H",
-                f"Cookie: {cookie}",
-                url,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=seconds + 60,
-            check=True,
-        ).stdout
-        return parse_wrk(out)
-    sys.path.insert(0, str(ROOT / "bench"))
-    import http_load
-
-    result = http_load.run(url, [url], seconds=seconds, concurrency=connections, headers=headers)
-    return {
-        "rps": result.rps,
-        "p50": result.percentile(50),
-        "p99": result.percentile(99),
-        "non2xx": result.errors,
-        "errors": "",
-    }
-
-
-WARM_UP_SECONDS = 8
-
-
-def tree_cpu_seconds(root: int) -> float:
-    """CPU seconds (user + system) used so far by ``root`` and its descendants, from /proc: what
-    the web processes spent, whatever else the machine was doing."""
-    parents: dict[int, int] = {}
-    times: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(entry.name)] = int(fields[1])
-        times[int(entry.name)] = int(fields[11]) + int(fields[12])
-    tree, frontier = {root}, [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
-        tree.update(children)
-        frontier.extend(children)
-    return sum(times.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
-
-
-def load_average() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "?"
 
 
 def main() -> int:
@@ -240,59 +131,15 @@ def main() -> int:
         print(inprocess.profile(env, chosen, repeat=args.repeat, username=USERNAME, cwd=OUT))
         return 0
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [*FRONTLINE, "serve", "--no-worker", "--port", str(port), "--workers", str(args.workers)],
-        env=env,
-        cwd=OUT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    results = []
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        # The first process to answer is not the last to be ready: let every one finish starting.
-        time.sleep(WARM_UP_SECONDS)
+    with serving(env, args.workers) as (server_pid, base):
         print(
             f"web processes: {args.workers}  connections: {args.connections}  {args.seconds}s each  "
-            f"load average before: {load_average()}  tool: {'wrk' if shutil.which('wrk') else 'http_load.py'}"
+            f"load average before: {load_average()}  tool: {tool()}"
         )
-        print(f"{'endpoint':<30} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms':>8}  non-2xx")
-        for label, path in chosen:
-            request = urllib.request.Request(base + path, headers={"Cookie": info["cookie"]})
-            try:
-                with urllib.request.urlopen(request, timeout=30) as response:
-                    status = response.status
-            except urllib.error.HTTPError as error:
-                status = error.code
-            if status != 200:
-                print(f"{label:<30} skipped: HTTP {status} for {path}")
-                continue
-            measure(base + path, info["cookie"], 1, args.connections)  # warm caches and connections
-            cpu_before = tree_cpu_seconds(server.pid)
-            result = measure(base + path, info["cookie"], args.seconds, args.connections)
-            served = float(result["rps"]) * args.seconds
-            result["cpu_ms"] = (tree_cpu_seconds(server.pid) - cpu_before) * 1000 / served if served else 0.0
-            results.append({"endpoint": label, "path": path, **result})
-            print(
-                f"{label:<30} {result['rps']:>8.1f} {result['p50']:>8.1f} {result['p99']:>8.1f} "
-                f"{result['cpu_ms']:>8.2f}  "
-                f"{result['non2xx']}{'  ' + str(result['errors']) if result['errors'] else ''}",
-                flush=True,
-            )
+        results = measure_endpoints(
+            base, server_pid, info["cookie"], chosen, seconds=args.seconds, connections=args.connections
+        )
         print(f"load average after: {load_average()}")
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
     if args.json:
         Path(args.json).write_text(
             json.dumps({"scale": args.scale, "database": database, "results": results}, indent=2)
