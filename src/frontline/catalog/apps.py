@@ -10,7 +10,7 @@ class CatalogConfig(AppConfig):
         from frontline.core import live, search
         from frontline.core.importing import register_importer
 
-        from . import receivers
+        from . import receivers, warehouse_cache
         from .importers import ProductImporter, StockImporter
         from .live import PREFIX, authorize_stock_group
         from .services import SEARCH_CODE, SEARCH_KIND
@@ -18,5 +18,6 @@ class CatalogConfig(AppConfig):
         search.register_kind(SEARCH_KIND, SEARCH_CODE)
         live.register_live_group(PREFIX, authorize_stock_group)
         receivers.connect()
+        warehouse_cache.connect()
         register_importer("products", ProductImporter())
         register_importer("stock", StockImporter())

@@ -2,7 +2,8 @@
 
 Every function runs a fixed number of queries whatever the catalogue's size: search reads one
 page of ids (SKU/barcode prefix through their indexes, names through the full-text index),
-availability is computed for a whole page of products in four queries.
+availability is computed for a whole page of products in four queries (two when the warehouses
+and transit times are cached: ``warehouse_cache``).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +24,7 @@ from frontline.core import search
 from frontline.core.errors import NotFound
 
 from . import availability as av
+from . import warehouse_cache
 from .choices import OPEN_INBOUND, Availability, InboundStatus
 from .models import (
     BackorderPeriod,
@@ -191,7 +194,7 @@ def product_get_by_sku(*, sku: str) -> Product:
 
 
 def warehouses_active() -> list[Warehouse]:
-    return list(Warehouse.objects.filter(is_active=True).order_by("code"))
+    return list(warehouse_cache.get().active)
 
 
 # --- availability ---------------------------------------------------------------------------
@@ -207,10 +210,58 @@ def _transit_for(rows: Sequence[TransitTime], country: str) -> TransitTime | Non
     return None
 
 
+@dataclass
+class _Queue:
+    """What one warehouse's rows share within one call: its local date, the transit time to the
+    destination, and the promise for goods in stock (the same for every product)."""
+
+    warehouse: Warehouse
+    today: date
+    transit: TransitTime | None
+    from_stock: av.Promise | None
+
+    @classmethod
+    def build(
+        cls, warehouse: Warehouse, transits: Sequence[TransitTime], *, now: datetime, country: str
+    ) -> _Queue:
+        transit = _transit_for(transits, country or warehouse.country)
+        return cls(
+            warehouse=warehouse,
+            today=now.astimezone(zoneinfo.ZoneInfo(warehouse.timezone)).date(),
+            transit=transit,
+            from_stock=av.promise(
+                now=now,
+                queue=warehouse,
+                available=1,
+                restock=None,
+                transit_days=transit.business_days if transit else None,
+            ),
+        )
+
+    def promise(self, *, now: datetime, available: int, restock: av.Restock | None) -> av.Promise | None:
+        """``av.promise`` for one unit, with the from-stock case computed once."""
+        if av.shippable(available):
+            return self.from_stock
+        if restock is None:
+            return None
+        return av.promise(
+            now=now,
+            queue=self.warehouse,
+            available=available,
+            restock=restock,
+            transit_days=self.transit.business_days if self.transit else None,
+        )
+
+
+def _best_promise(promise: av.Promise) -> tuple[bool, date, date]:
+    return (promise.from_restock, promise.ship_date, promise.delivery_date or promise.ship_date)
+
+
 def availability_for_products(
     *, products: Sequence[Product], now: datetime | None = None, country: str = ""
 ) -> dict[int, ProductAvailability]:
-    """Availability of each product overall and per active warehouse. Four queries.
+    """Availability of each product overall and per active warehouse. Four queries, two when
+    the warehouses and transit times are cached (``warehouse_cache``).
 
     ``country`` is the destination for delivery estimates; empty: each warehouse's own
     country (a domestic delivery).
@@ -219,13 +270,27 @@ def availability_for_products(
     if not products:
         return {}
     ids = [p.pk for p in products]
-    warehouses = warehouses_active()
-    levels: dict[tuple[int, int], StockLevel] = {
-        (lv.product_id, lv.warehouse_id): lv
-        for lv in StockLevel.objects.filter(product_id__in=ids, warehouse__is_active=True)
+    reference = warehouse_cache.get()
+    # (on_hand, reserved, incoming, outgoing, threshold, source, as of) by (product, warehouse);
+    # plain tuples, and the figure's date as one column: each timestamp costs a parse.
+    levels: dict[tuple[int, int], tuple[int, int, int, int, int | None, str, datetime | None]] = {
+        (row[0], row[1]): row[2:]
+        for row in StockLevel.objects.filter(product_id__in=ids, warehouse__is_active=True)
+        .order_by()
+        .values_list(
+            "product_id",
+            "warehouse_id",
+            "on_hand",
+            "reserved",
+            "incoming",
+            "outgoing",
+            "low_stock_threshold",
+            "source",
+            Coalesce("source_synced_at", "updated_at"),
+        )
     }
     restock_lines: dict[tuple[int, int], list[av.RestockLine]] = defaultdict(list)
-    for product_id, warehouse_id, line_date, inbound_date, ordered, received, reference, inbound_id in (
+    for product_id, warehouse_id, line_date, inbound_date, ordered, received, reference_code, inbound_id in (
         InboundShipmentLine.objects.filter(product_id__in=ids, inbound__status__in=OPEN_INBOUND)
         .order_by()
         .values_list(
@@ -240,76 +305,77 @@ def availability_for_products(
         )
     ):
         restock_lines[(product_id, warehouse_id)].append(
-            av.RestockLine(line_date or inbound_date, ordered - received, reference, inbound_id)
+            av.RestockLine(line_date or inbound_date, ordered - received, reference_code, inbound_id)
         )
-    transits: dict[int, list[TransitTime]] = defaultdict(list)
-    for row in TransitTime.objects.filter(warehouse__is_active=True):
-        transits[row.warehouse_id].append(row)
+    queues: dict[int, _Queue] = {}  # built for the warehouses these products are in
+    today = now.date()
 
     result: dict[int, ProductAvailability] = {}
+    warehouses = [(warehouse.pk, warehouse) for warehouse in reference.active]
     for product in products:
         rows: list[WarehouseAvailability] = []
         all_lines: list[av.RestockLine] = []
-        for warehouse in warehouses:
-            level = levels.get((product.pk, warehouse.pk))
-            lines = restock_lines.get((product.pk, warehouse.pk), [])
+        product_id, discontinued = product.pk, product.is_discontinued
+        for warehouse_id, warehouse in warehouses:
+            level = levels.get((product_id, warehouse_id))
+            lines = restock_lines.get((product_id, warehouse_id))
             if level is None and not lines:
                 continue
-            all_lines += lines
-            local_today = now.astimezone(zoneinfo.ZoneInfo(warehouse.timezone)).date()
-            restock = av.next_restock(lines, today=local_today)
-            on_hand = level.on_hand if level else 0
-            reserved = level.reserved if level else 0
-            threshold = (
-                level.low_stock_threshold
-                if level and level.low_stock_threshold is not None
-                else product.low_stock_threshold
+            queue = queues.get(warehouse_id)
+            if queue is None:
+                queue = queues[warehouse_id] = _Queue.build(
+                    warehouse, reference.transit_times.get(warehouse_id, ()), now=now, country=country
+                )
+            if lines:
+                all_lines += lines
+                restock = av.next_restock(lines, today=queue.today)
+            else:
+                restock = None
+            on_hand, reserved, incoming, outgoing, threshold, source, as_of = level or (
+                0,
+                0,
+                0,
+                0,
+                None,
+                "",
+                None,
             )
-            transit = _transit_for(transits.get(warehouse.pk, []), country or warehouse.country)
+            if threshold is None:
+                threshold = product.low_stock_threshold
+            available = on_hand - reserved
             rows.append(
                 WarehouseAvailability(
                     warehouse=warehouse,
                     on_hand=on_hand,
                     reserved=reserved,
-                    incoming=level.incoming if level else 0,
-                    outgoing=level.outgoing if level else 0,
+                    incoming=incoming,
+                    outgoing=outgoing,
                     threshold=threshold,
                     state=av.availability_state(
-                        available=on_hand - reserved,
+                        available=available,
                         threshold=threshold,
-                        discontinued=product.is_discontinued,
+                        discontinued=discontinued,
                         allow_backorder=product.allow_backorder,
                         restock_expected=restock is not None,
                     ),
                     restock=restock,
-                    promise=av.promise(
-                        now=now,
-                        queue=warehouse,
-                        available=on_hand - reserved,
-                        restock=restock,
-                        transit_days=transit.business_days if transit else None,
-                    ),
-                    transit=transit,
-                    source=level.source if level else "",
-                    as_of=(level.source_synced_at or level.updated_at) if level else None,
+                    promise=queue.promise(now=now, available=available, restock=restock),
+                    transit=queue.transit,
+                    source=source,
+                    as_of=as_of,
                 )
             )
         on_hand = sum(r.on_hand for r in rows)
         reserved = sum(r.reserved for r in rows)
-        restock = av.next_restock(all_lines, today=now.date())
+        restock = av.next_restock(all_lines, today=today) if all_lines else None
         promises = [r.promise for r in rows if r.promise is not None]
-        best = min(
-            promises,
-            key=lambda p: (p.from_restock, p.ship_date, p.delivery_date or p.ship_date),
-            default=None,
-        )
         ages = [r.as_of for r in rows if r.as_of is not None]
-        result[product.pk] = ProductAvailability(
+        result[product_id] = ProductAvailability(
             product=product,
             state=av.availability_state(
                 available=on_hand - reserved,
                 threshold=product.low_stock_threshold,
-                discontinued=product.is_discontinued,
+                discontinued=discontinued,
                 allow_backorder=product.allow_backorder,
                 restock_expected=restock is not None,
             ),
@@ -317,7 +383,7 @@ def availability_for_products(
             reserved=reserved,
             incoming=sum(r.incoming for r in rows),
             restock=restock,
-            promise=best,
+            promise=min(promises, key=_best_promise, default=None),
             warehouses=rows,
             as_of=min(ages) if ages else None,
         )

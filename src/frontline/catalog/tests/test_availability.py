@@ -224,3 +224,35 @@ def test_product_availability_with_a_frozen_clock_across_the_cutoff():
     assert after.promise == av.Promise(
         ship_date=NEXT_MON, delivery_date=date(2026, 3, 10), from_restock=False
     )
+
+
+@pytest.mark.django_db
+def test_figures_are_as_of_the_source_sync_else_the_last_change():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from frontline.catalog import selectors, services
+    from frontline.catalog.choices import StockSource
+    from frontline.catalog.models import StockLevel
+
+    from .factories import make_product, make_warehouse, stock
+
+    ber, rtm = make_warehouse("BER"), make_warehouse("RTM")
+    product = make_product("HP-1")
+    stock(product, ber, 3)
+    synced = timezone.now() - timedelta(hours=3)
+    services.stock_count(
+        product_id=product.pk, warehouse_id=rtm.pk, counted=2, by=None, source=StockSource.ERP, as_of=synced
+    )
+    # a figure never synced from a source (rows from before source tracking): its last change
+    StockLevel.objects.filter(product=product, warehouse=ber).update(source_synced_at=None)
+    changed = StockLevel.objects.get(product=product, warehouse=ber).updated_at
+
+    found = selectors.availability_for_products(products=[product])[product.pk]
+
+    assert [(w.warehouse.code, w.source, w.as_of) for w in found.warehouses] == [
+        ("BER", StockSource.FRONTLINE, changed),
+        ("RTM", StockSource.ERP, synced),
+    ]
+    assert found.as_of == synced
