@@ -1608,20 +1608,20 @@ def story_scripts(now: datetime) -> list[CaseScript]:
     kevin = case(
         "kevin",
         1,
-        subject="Gaming laptop order SO-209931 on hold - when will it ship?",
+        subject="Gaming laptop order 10023 on hold - when will it ship?",
         channel="phone",
         opened_by="jonas",
         priority="normal",
         category="delivery",
         team="shipments",
-        custom_fields={"order_number": "SO-209931", "product_sku": "TG15-16-512"},
+        custom_fields={"order_number": "10023", "product_sku": "TG15-16-512"},
     )
     kevin.steps = [
         Step(
             ago(1),
             "call",
             by="jonas",
-            body="Gaming laptop order SO-209931 on hold - customer asks when it will ship.",
+            body="Gaming laptop order 10023 on hold - customer asks when it will ship.",
             direction="inbound",
             duration=240,
             outcome="follow_up",
@@ -1631,7 +1631,7 @@ def story_scripts(now: datetime) -> list[CaseScript]:
             ago(0.95),
             "call",
             by="jonas",
-            body="Explained the hold on SO-209931: the Titan G15 arrives with the inbound shipment in 2 days and is "
+            body="Explained the hold on order 10023: the Titan G15 arrives with the inbound shipment in 2 days and is "
             "reserved for the customer. Offered 5 % off the next order for the delay.",
             direction="outbound",
             duration=180,

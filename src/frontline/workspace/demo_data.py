@@ -1092,7 +1092,7 @@ STORY_CUSTOMERS: tuple[StoryCustomer, ...] = (
         preferred_channel="phone",
         story=(
             StoryStep(
-                6, "order", "web", "inbound", "Order SO-209931 placed: Titan G15 gaming laptop, 1,899.00 USD"
+                6, "order", "web", "inbound", "Order 10023 placed: Titan G15 gaming laptop, 1,903.90 EUR"
             ),
         ),
     ),
