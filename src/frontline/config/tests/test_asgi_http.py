@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import HttpCommunicator
 from django.core import signals
 
 from frontline.config.asgi import application
 from frontline.config.asgi_http import SyncChainASGIHandler
+
+# Requests run on the handler's pool of reused threads, as in production. A pool thread that
+# served a request of an earlier test (the browser tests) still holds that thread's database
+# connection, and ``request_started`` checks it: these tests need database access too.
+pytestmark = pytest.mark.django_db
 
 STATIC_FILE = Path(__file__).resolve().parents[2] / "core" / "static" / "frontline" / "frontline.js"
 
