@@ -16,25 +16,19 @@ import argparse
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from _common import serving
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 FRONTLINE = [str(ROOT / ".venv" / "bin" / "frontline")]
 HTMX = {"HX-Request": "true"}
 QUERIES = ["harr", "maria", "gmbh", "555", "lopez ana", "example.com", "shop-1", "müller", "kim", "jose"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def frontline(env: dict[str, str], *args: str) -> str:
@@ -139,22 +133,7 @@ def main() -> int:
         print(inprocess.profile(env, paths, repeat=args.repeat, username="bench-agent", cwd=OUT))
         return 0
     cookie = session_cookie(env)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [*FRONTLINE, "serve", "--no-worker", "--port", str(port), "--workers", str(args.workers)],
-        env=env,
-        cwd=OUT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with serving(env, args.workers) as (_server_pid, base):
         targets: list[tuple[str, str, dict[str, str]]] = [
             ("customer list (page 1)", "/customers/", {}),
             ("customer list (page 20)", "/customers/?offset=475", {}),
@@ -187,12 +166,6 @@ def main() -> int:
                     headers={"Cookie": f"sessionid={cookie}", **extra},
                 ).line()
             print(f"{label:<28} {line}", flush=True)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
     return 0
 
 
