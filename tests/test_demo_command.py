@@ -70,3 +70,49 @@ def test_the_console_script_turns_demo_mode_on_for_the_demo_command_only():
 
     assert demo_flag("demo") == "1"
     assert demo_flag("serve") == "-"
+
+
+def test_the_demo_banner_names_the_webhook_and_its_demo_secret(settings):
+    get_user_model().objects.create_user(username="someone", password="x")
+    settings.TRACKING_WEBHOOK_SECRETS = {"generic": settings.DEMO_WEBHOOK_SECRET}
+    out = StringIO()
+
+    call_command("demo", serve=False, stdout=out, no_color=True)
+
+    assert (
+        "Carrier events: POST http://127.0.0.1:8000/hooks/tracking/generic, signed with the demo secret "
+        "'frontline-demo-webhook' (README: What to try in the demo)."
+    ) in out.getvalue().splitlines()
+
+
+def test_the_banner_keeps_an_operators_own_webhook_secret_to_itself(settings):
+    get_user_model().objects.create_user(username="someone", password="x")
+    settings.TRACKING_WEBHOOK_SECRETS = {"generic": "the-operators-own"}
+    out = StringIO()
+
+    call_command("demo", serve=False, stdout=out, no_color=True)
+
+    assert "/hooks/tracking/" not in out.getvalue() and "the-operators-own" not in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({"FRONTLINE_DEMO": "1"}, "{'generic': 'frontline-demo-webhook'}"),
+        ({"FRONTLINE_DEMO": "1", "TRACKING_WEBHOOK_SECRETS": "generic=mine"}, "unset"),
+        ({}, "unset"),
+    ],
+)
+def test_only_the_demo_without_its_own_secrets_gets_the_published_webhook_secret(environment, expected):
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'frontline.config.settings'; "
+        "from django.conf import settings; print(getattr(settings, 'TRACKING_WEBHOOK_SECRETS', 'unset'))"
+    )
+    keep = {k: v for k, v in os.environ.items() if k not in {"FRONTLINE_DEMO", "TRACKING_WEBHOOK_SECRETS"}}
+    keep.pop("DJANGO_SETTINGS_MODULE", None)
+
+    done = subprocess.run(
+        [sys.executable, "-c", code], env={**keep, **environment}, capture_output=True, text=True, check=True
+    )
+
+    assert done.stdout.strip() == expected

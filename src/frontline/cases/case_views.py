@@ -209,7 +209,6 @@ def _regions(
         ],
         "relations": selectors.case_page_relations(case=case),
         "handover_notes": selectors.case_page_handover_notes(case=case),
-        "history": selectors.case_page_history(case=case),
         "skip": (),
     }
     if can.assign and not case.is_merged:
@@ -281,6 +280,18 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     if before:
         context["thread"] = selectors.case_page_thread(case=case, before_id=before)
     return render(request, "cases/case_detail.html", context)
+
+
+@require_GET
+@staff_required()
+def case_history(request: HttpRequest, reference: str) -> HttpResponse:
+    """The History tab's content (audit entries and SLA events), loaded when the tab is opened:
+    most visits never open it, so the page does not pay for it."""
+    case = selectors.cases_visible_to(request.user).only("pk", "reference").filter(reference=reference).first()
+    if case is None:
+        raise Http404(_("Case not found."))
+    context = {"case": case, "history": selectors.case_page_history(case=case), "history_loaded": True}
+    return render(request, "cases/partials/_case_history.html", context)
 
 
 def _done(
@@ -913,6 +924,7 @@ def attachment_download(request: HttpRequest, reference: str, attachment_id: str
 
 urlpatterns: list[URLPattern] = [
     re_path(REF + r"$", case_detail, name="case_detail"),
+    re_path(REF + r"history/$", case_history, name="case_history"),
     re_path(REF + r"reply/$", case_reply, name="case_reply"),
     re_path(REF + r"macro/$", case_macro, name="case_macro"),
     re_path(REF + r"properties/$", case_properties, name="case_properties"),

@@ -319,3 +319,11 @@ INBOX_FORM_RATE_LIMIT = env_int("INBOX_FORM_RATE_LIMIT", 5)
 INBOX_FORM_RATE_WINDOW = env_int("INBOX_FORM_RATE_WINDOW", 3600)
 # Uploaded files above this go to a temporary file rather than memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Shipping -------------------------------------------------------------------------------
+# Tracking webhooks read TRACKING_WEBHOOK_SECRETS from the environment (shipping/webhooks.py).
+# The demo alone, when none is set, accepts the generic format signed with a published secret,
+# so a newcomer can send a carrier event to it.
+DEMO_WEBHOOK_SECRET = "frontline-demo-webhook"
+if DEMO and not env_str("TRACKING_WEBHOOK_SECRETS"):
+    TRACKING_WEBHOOK_SECRETS = {"generic": DEMO_WEBHOOK_SECRET}

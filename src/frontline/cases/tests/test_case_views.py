@@ -167,6 +167,7 @@ def _every_url(case: Case) -> list[tuple[str, str]]:
         ("get", url("message_split", case, message.pk if message else 1)),
         ("post", url("message_split", case, message.pk if message else 1)),
         ("get", url("attachment", case, 1)),
+        ("get", url("case_history", case)),
     ]
 
 
@@ -205,6 +206,7 @@ class TestAccess:
 
     def test_unknown_case_is_404(self, as_agent):
         assert as_agent.get(reverse("cases:case_detail", args=["99999999"])).status_code == 404
+        assert as_agent.get(reverse("cases:case_history", args=["99999999"])).status_code == 404
 
     def test_sales_may_look_and_note_but_not_reply_assign_escalate_or_merge(self, client, sales, case):
         client.force_login(sales)
@@ -266,9 +268,10 @@ class TestPage:
         assert reverse("customers:customer_detail", args=[case.customer_id]) in body
         assert "justine@example.com" in body and "+1 555 123 4567" in body and "Acme Retail" in body
         assert f"#{other_open.reference} Invoice copy" in body
-        # SLA clocks and history.
+        # SLA clocks; the history tab loads when opened.
         assert "First response" in body
-        assert "case.created" in body and "case.noted" in body
+        assert re.search(rf'id="case-history"[^>]*hx-get="{url("case_history", case)}"', body)
+        assert "case.created" not in body
         assert f'data-live-group="case-{case.pk}"' in body
         assert f'data-presence-socket="/ws/cases/{case.reference}/presence/"' in body
         assert (
@@ -318,6 +321,30 @@ class TestPage:
         ):
             assert re.search(rf'id="{region}"[^>]*hx-swap-oob="true"', body), region
         assert "msg-new" in body and "One new message arrived" in body
+        # an open history tab reloads itself (it comes back unloaded and loads when in view)
+        assert re.search(r'id="case-history"[^>]*hx-trigger="intersect once"', body)
+
+    def test_history_tab_lists_audit_entries_and_sla_events_newest_first(
+        self, as_agent, agent, colleague, case, django_assert_num_queries
+    ):
+        services.message_reply(case_id=case.pk, by=agent, body="@omar see logs", internal=True)
+        services.call_log(
+            case_id=case.pk, by=colleague, direction="outbound", duration_seconds=60,
+            summary="Called back.", outcome="resolved",
+        )  # fmt: skip
+        as_agent.get(url("case_history", case))  # warm the content-type cache and the session
+
+        # the request, the case, its audit entries and its SLA events
+        with django_assert_num_queries(REQUEST_QUERIES + 3):
+            response = as_agent.get(url("case_history", case), headers=htmx("case-history"))
+
+        assert response.status_code == 200
+        assert used(response) == ["cases/partials/_case_history.html"]
+        body = text(response)
+        assert "hx-get" not in body  # loaded: it does not load itself again
+        verbs = re.findall(r'<code class="history-verb">([^<]+)</code>', body)
+        assert verbs.index("case.call_logged") < verbs.index("case.noted") < verbs.index("case.created")
+        assert "First response" in body  # the SLA clock started with the case
 
     def test_earlier_messages_load_on_demand(self, as_agent, agent, case, monkeypatch):
         from frontline.cases import selectors
@@ -358,22 +385,36 @@ class TestPage:
             else:
                 services.message_receive_on_case(case_id=case.pk, body=f"Customer {number}", channel="email")
         assert case.messages.count() == replies
+        if replies > 2:  # and every kind of relation the side panel lists
+            from frontline.cases import merge
+
+            for kind in ("related", "duplicate"):
+                merge.case_link(
+                    case_id=case.pk, other_id=make_case(customer=case.customer).pk, by=agent, kind=kind
+                )
+                merge.case_link(
+                    case_id=make_case(customer=case.customer).pk, other_id=case.pk, by=agent, kind=kind
+                )
+            merge.case_merge(survivor_id=case.pk, merged_id=make_case(customer=case.customer).pk, by=agent)
+            merge.message_split(message_id=case.messages.order_by("pk")[1].pk, by=agent, subject="Split off")
         as_agent.get(case.get_absolute_url())  # warm the content-type cache and the session
 
         with django_assert_num_queries(PAGE_QUERIES):
             response = as_agent.get(case.get_absolute_url())
 
         assert response.status_code == 200
-        assert len(response.context["thread"].messages) == replies
+        assert len(response.context["thread"].messages) >= replies
+        if replies > 2:
+            assert len(response.context["relations"]) == 6
 
 
 # The case page's queries: the session (unless cached) and the user with its two-factor state
 # (REQUEST_QUERIES); the case with its header's relations, its tags (2); the thread with
 # attachments and mentions (3); statuses, categories and custom fields (3); the customer's primary
 # contacts, tags, other open cases, recent timeline (4); the SLA clocks with the policy, calendar,
-# hours and holidays (5); linked and family cases (2); handover notes (1); audit entries and SLA
-# events (2); the team's members (1); macros (1).
-PAGE_QUERIES = REQUEST_QUERIES + 24
+# hours and holidays (5); linked and family cases (2); handover notes (1); the team's members (1);
+# macros (1). The history tab loads on its own (test_history_tab_...).
+PAGE_QUERIES = REQUEST_QUERIES + 22
 
 
 # --- composer -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -66,7 +67,17 @@ class Command(BaseCommand):
             f"API documentation: {url}/api/v1/docs",
             f"Logins (password for all: {DEMO_PASSWORD}):",
             *(f"  {name.ljust(width)}  {role}" for name, role in DEMO_LOGINS),
+            *self._webhook_lines(url),
             "Stop with Ctrl+C." if serving else f"Start it with: frontline demo --port {port}",
             "",
         ]
         return "\n".join(lines)
+
+    def _webhook_lines(self, url: str) -> list[str]:
+        secrets = getattr(settings, "TRACKING_WEBHOOK_SECRETS", None)
+        if not isinstance(secrets, dict) or secrets.get("generic") != settings.DEMO_WEBHOOK_SECRET:
+            return []
+        return [
+            f"Carrier events: POST {url}/hooks/tracking/generic, signed with the demo secret "
+            f"'{settings.DEMO_WEBHOOK_SECRET}' (README: What to try in the demo).",
+        ]
