@@ -68,7 +68,7 @@ def targets(case: str) -> dict[str, list[tuple[str, str]]]:
             ("queue: all open, page 5", "/cases/?tab=open&offset=200"),
         ],
         "search": [(f"search '{q}'", f"/cases/search/?q={quote(q)}") for q in SEARCHES[:3]],
-        "case": [("case page", f"/cases/{case}/")],
+        "case": [("case page", f"/cases/{case}/"), ("case history tab", f"/cases/{case}/history/")],
         "api": [
             ("API list", "/api/v1/cases/?limit=50"),
             ("API list, open urgent", "/api/v1/cases/?status=active&priority=urgent&limit=50"),

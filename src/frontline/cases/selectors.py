@@ -972,7 +972,8 @@ def case_page_get(*, user: Any, reference: str) -> Case:
             "escalated_from_team",
         )
         .prefetch_related("tags")
-        .filter(reference=reference)[:1]  # unique: no ORDER BY, which is costly to compile this wide
+        .filter(reference=reference)
+        .order_by()[:1]  # unique: no ORDER BY, which is costly to compile this wide
     )
     if not case:
         raise NotFound("Case not found.", field="case")
@@ -1055,6 +1056,7 @@ def case_page_customer(*, case: Case, open_limit: int = 5, recent_limit: int = 5
         Case.objects.filter(customer_id=customer.pk, status_category__in=sorted(ACTIVE_CATEGORIES))
         .exclude(pk=case.pk)
         .select_related("status")
+        .only(*_related_case_fields())
         .order_by("-created_at", "-id")[: open_limit + 1]
     )
     return CaseCustomerSummary(
