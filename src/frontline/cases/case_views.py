@@ -287,7 +287,9 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
 def case_history(request: HttpRequest, reference: str) -> HttpResponse:
     """The History tab's content (audit entries and SLA events), loaded when the tab is opened:
     most visits never open it, so the page does not pay for it."""
-    case = selectors.cases_visible_to(request.user).only("pk", "reference").filter(reference=reference).first()
+    case = (
+        selectors.cases_visible_to(request.user).only("pk", "reference").filter(reference=reference).first()
+    )
     if case is None:
         raise Http404(_("Case not found."))
     context = {"case": case, "history": selectors.case_page_history(case=case), "history_loaded": True}

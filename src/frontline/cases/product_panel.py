@@ -26,7 +26,7 @@ PRODUCT_FIELD = "product_sku"
 
 
 def case_product(*, user: object, reference: str) -> tuple[str, ProductDetail | None]:
-    """The case's product SKU and, when the catalogue has it, its detail (2 + 8 queries)."""
+    """The case's product SKU and, when the catalogue has it, its detail (2 + 7 queries)."""
     row = selectors.cases_visible_to(user).filter(reference=reference).values("custom_fields").first()
     if row is None:
         raise Http404(_("Case not found."))
@@ -37,7 +37,7 @@ def case_product(*, user: object, reference: str) -> tuple[str, ProductDetail | 
         product = catalog_selectors.product_get_by_sku(sku=sku)
     except NotFound:
         return sku, None
-    return sku, catalog_selectors.product_detail(product_id=product.pk)
+    return sku, catalog_selectors.product_detail_of(product)
 
 
 @require_GET

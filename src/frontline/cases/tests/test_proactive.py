@@ -325,9 +325,9 @@ class TestOrderPanel:
         url = reverse("cases:case_orders", args=[case.reference])
         client.get(url)
 
-        # the case, the order, its sentence (order, lines, holds, history, shipments and their
-        # carriers, items), the newest orders and the counts by status
-        with django_assert_num_queries(REQUEST_QUERIES + 10):
+        # the case, the order with its lines, holds and history, its shipments with their
+        # carriers and items, the newest orders and the counts by status
+        with django_assert_num_queries(REQUEST_QUERIES + 9):
             client.get(url)
 
     @pytest.mark.parametrize("role", [Role.CUSTOMER])

@@ -68,10 +68,10 @@ def test_a_fixed_number_of_queries(client, agent, sku_field, headphones, django_
     url = reverse("cases:case_product", args=[case.reference])
     client.get(url)
 
-    # the case's field, the product by SKU, then the stock page's product detail (the product,
-    # availability: warehouses, levels, inbound lines, transit times - the first and last come
-    # from the warehouse cache in production; inbound, backorder periods, movements)
-    with django_assert_num_queries(REQUEST_QUERIES + 10):
+    # the case's field, the product by SKU, then the stock page's product detail (availability:
+    # warehouses, levels, inbound lines, transit times - the first and last come from the
+    # warehouse cache in production; inbound, backorder periods, movements)
+    with django_assert_num_queries(REQUEST_QUERIES + 9):
         client.get(url)
 
 
