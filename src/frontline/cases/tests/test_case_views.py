@@ -388,12 +388,12 @@ class TestPage:
         if replies > 2:  # and every kind of relation the side panel lists
             from frontline.cases import merge
 
-            for kind in ("related", "duplicate"):
+            for link_kind in ("related", "duplicate"):
                 merge.case_link(
-                    case_id=case.pk, other_id=make_case(customer=case.customer).pk, by=agent, kind=kind
+                    case_id=case.pk, other_id=make_case(customer=case.customer).pk, by=agent, kind=link_kind
                 )
                 merge.case_link(
-                    case_id=make_case(customer=case.customer).pk, other_id=case.pk, by=agent, kind=kind
+                    case_id=make_case(customer=case.customer).pk, other_id=case.pk, by=agent, kind=link_kind
                 )
             merge.case_merge(survivor_id=case.pk, merged_id=make_case(customer=case.customer).pk, by=agent)
             merge.message_split(message_id=case.messages.order_by("pk")[1].pk, by=agent, subject="Split off")
