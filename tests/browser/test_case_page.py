@@ -244,6 +244,11 @@ def test_actions_in_the_dialog_and_properties(server: str, chromium: Any) -> Non
     page.locator("#pane-history.show #case-history", has_text="case.call_logged").wait_for()
     page.wait_for_timeout(300)  # the tab fades in
     shot(page, "08-history")
+    # It loads when opened, and reloads in place when the case changes while it is open.
+    assert page.locator("#case-history", has_text="urgent → high").count() == 0
+    page.select_option("#id_priority", "high")
+    page.click("#properties-form button[type=submit]")
+    page.locator("#pane-history.show #case-history", has_text="urgent → high").wait_for()
     page.click("#tab-conversation")
 
     # Merge into another case of the customer: preview side by side, confirm, land on the survivor.

@@ -66,6 +66,20 @@ VARIANTS = ["Black", "White", "Blue", "Pro", "Lite", "Max", "Mini", "2nd gen", "
 HEADPHONES_SKU = "AS-X2-BLK"
 LAPTOP_SKU = "TG15-16-512"
 ACCESSORY_SKU = "PS-NOVA12-CASE"
+# The other products the demo's cases name in their "Product SKU" field (workspace/demo_cases.py),
+# so the case page's Product panel finds each: most in stock (a replacement can be promised), the
+# white headphones sold out.
+# sku, name, category, barcode, price, stock in BER and RTM
+CASE_PRODUCTS = [
+    ("PS3-44-GRY", "Pulse S3 smartwatch", "Wearables", "4006381333962", "249.00", 42, 18),
+    ("TC4K-01", "TrailCam 4K action camera", "Cameras", "4006381333979", "189.00", 27, 0),
+    ("BM-MINI-RED", "Boom Mini Bluetooth speaker", "Audio", "4006381333986", "39.90", 120, 64),
+    ("D7-USBC", "Dock7 USB-C hub", "Computers", "4006381333993", "59.00", 85, 40),
+    ("AS-X2-WHT", "AuraSound X2 wireless headphones, white", "Audio", "4006381334006", "119.00", 0, 0),
+    ("T-12377", "Fancy Shirt", "Apparel", "4006381334013", "49.90", 36, 12),
+    ("BP-4471", "Brake pad set BP-4471 (front axle)", "Spare parts", "4006381334020", "38.50", 260, 140),
+    ("OF-220", "Oil filter OF-220", "Spare parts", "4006381334037", "6.90", 900, 480),
+]
 
 
 def _ean(rng: random.Random) -> str:
@@ -260,8 +274,22 @@ def _seed(scale: str) -> None:
         by=None,
     )
 
+    for sku, name, category, barcode, price, in_ber, in_rtm in CASE_PRODUCTS:
+        product = services.product_create(
+            data=services.ProductInput(
+                sku=sku, name=name, category=category, barcode=barcode, price=price, low_stock_threshold=10
+            ),
+            by=None,
+        )
+        services.stock_load_initial(
+            rows=[(product.pk, ber, in_ber), *([(product.pk, rtm, in_rtm)] if in_rtm else [])],
+            by=None,
+            source=StockSource.WMS,
+            reference="go-live",
+        )
+
     # --- the rest of the catalogue --------------------------------------------------------------
-    count = SCALES[scale] - 3
+    count = SCALES[scale] - 3 - len(CASE_PRODUCTS)
     inputs = []
     for i in range(count):
         category = rng.choice(list(CATEGORIES))

@@ -187,6 +187,15 @@ class TestGeneratedCases:
         message = Message.objects.exclude(kind="system").order_by("-pk").first()
         assert message.pk in search.search_ids("case_message", message.body[:40])
 
+    def test_every_product_a_case_names_is_in_the_catalogue(self):
+        from frontline.catalog.models import Product
+
+        seed()
+
+        named = {sku for sku in Case.objects.values_list("custom_fields__product_sku", flat=True) if sku}
+        assert {"T-12377", "BP-4471", "AS-X2-BLK"} <= named
+        assert named <= set(Product.objects.values_list("sku", flat=True))
+
     def test_references_follow_arrival_and_the_counter_moves_past_them(self):
         seed()
 

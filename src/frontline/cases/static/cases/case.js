@@ -82,6 +82,32 @@
     }
   });
 
+  // --- the History tab: loaded when opened, reloaded in place when the case changes -------------
+  // Every refresh of the page (our action or a live update) brings a new #case-header.
+  function historyTabOpen() {
+    var pane = document.getElementById("pane-history");
+    return !!(pane && pane.classList.contains("active"));
+  }
+  function loadHistory() {
+    var history = document.getElementById("case-history");
+    if (!history || history.dataset.loading === "true") { return; }
+    history.dataset.loading = "true";
+    htmx.ajax("GET", history.dataset.historyUrl, { target: history, swap: "outerHTML" }).then(function () {
+      var current = document.getElementById("case-history");  // the same element if it failed
+      if (current) { delete current.dataset.loading; }
+    });
+  }
+  document.addEventListener("shown.bs.tab", function (event) {
+    var history = document.getElementById("case-history");
+    if (event.target.id === "tab-history" && history && history.getAttribute("aria-busy") === "true") { loadHistory(); }
+  });
+  document.addEventListener("htmx:load", function (event) {
+    if (!event.target || event.target.id !== "case-header") { return; }
+    var history = document.getElementById("case-history");
+    if (!history) { return; }
+    if (historyTabOpen()) { loadHistory(); } else { history.setAttribute("aria-busy", "true"); }
+  });
+
   // --- presence --------------------------------------------------------------------------------
   var socket = null;
   var lastTyping = 0;
