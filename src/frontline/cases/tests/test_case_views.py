@@ -270,7 +270,9 @@ class TestPage:
         assert f"#{other_open.reference} Invoice copy" in body
         # SLA clocks; the history tab loads when opened.
         assert "First response" in body
-        assert re.search(rf'id="case-history"[^>]*data-history-url="{url("case_history", case)}" aria-busy', body)
+        assert re.search(
+            rf'id="case-history"[^>]*data-history-url="{url("case_history", case)}" aria-busy', body
+        )
         assert "case.created" not in body
         assert f'data-live-group="case-{case.pk}"' in body
         assert f'data-presence-socket="/ws/cases/{case.reference}/presence/"' in body
