@@ -19,7 +19,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, Sum
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -31,6 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 from frontline.accounts import roles
 from frontline.cases import proactive
 from frontline.cases.models import Case
+from frontline.cases.queue_display import duration_text
 from frontline.catalog.models import Warehouse
 from frontline.core.access import require_permissions
 from frontline.core.errors import DomainError, NotFound
@@ -245,11 +246,19 @@ def _rows(exceptions: list[DeliveryException]) -> list[ExceptionRow]:
 @dataclass(frozen=True)
 class CaughtProactively:
     """Of the exceptions detected in the window where someone made the first contact, the share
-    where it was us (``contacted_first``)."""
+    where it was us (``contacted_first``); and of those the team resolved (delivery closing one
+    on its own does not count), how many and how long it took on average (seed 004's
+    "exception resolution time")."""
 
     ours: int
     theirs: int
     days: int
+    resolved: int = 0
+    resolution_seconds: float | None = None
+
+    @property
+    def resolution_time(self) -> str:
+        return duration_text(self.resolution_seconds) if self.resolution_seconds is not None else ""
 
     @property
     def total(self) -> int:
@@ -263,11 +272,24 @@ class CaughtProactively:
 def caught_proactively(*, days: int = CAUGHT_WINDOW_DAYS) -> CaughtProactively:
     """1 query."""
     since = timezone.now() - timedelta(days=days)
+    by_the_team = Q(status=ExceptionStatus.RESOLVED, resolved_at__isnull=False)
     counts = DeliveryException.objects.filter(detected_at__gte=since).aggregate(
         ours=Count("id", filter=Q(contacted_first=True)),
         theirs=Count("id", filter=Q(contacted_first=False)),
+        resolved=Count("id", filter=by_the_team),
+        resolution=Avg(
+            ExpressionWrapper(F("resolved_at") - F("detected_at"), output_field=DurationField()),
+            filter=by_the_team,
+        ),
     )
-    return CaughtProactively(ours=counts["ours"] or 0, theirs=counts["theirs"] or 0, days=days)
+    resolution = counts["resolution"]
+    return CaughtProactively(
+        ours=counts["ours"] or 0,
+        theirs=counts["theirs"] or 0,
+        days=days,
+        resolved=counts["resolved"] or 0,
+        resolution_seconds=resolution.total_seconds() if resolution is not None else None,
+    )
 
 
 def _agents() -> list[tuple[int, str]]:

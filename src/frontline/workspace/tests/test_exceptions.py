@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from frontline.accounts.choices import Role
 from frontline.accounts.tests.factories import UserFactory
@@ -201,6 +202,26 @@ class TestPage:
         caught = response.context["caught"]
         assert (caught.ours, caught.theirs, caught.percent) == (3, 1, 75)
         assert 'id="caught-proactively">75&nbsp;%' in response.content.decode()
+
+    def test_time_to_resolve_averages_the_teams_resolutions_not_deliveries(self, client, agent):
+        now = timezone.now()
+        fast, slow = make_exception(), make_exception()
+        delivered = make_exception()
+        make_exception()  # still open: not counted
+        for exception, hours in ((fast, 2), (slow, 6)):
+            with time_machine.travel(exception.detected_at + timedelta(hours=hours), tick=False):
+                shipping_services.exception_resolve(exception_id=exception.pk, by=agent, resolution="reship")
+        DeliveryException.objects.filter(pk=delivered.pk).update(
+            status=ExceptionStatus.AUTO_RESOLVED, resolved_at=now, resolution="delivered"
+        )
+        client.force_login(agent)
+
+        response = client.get(URL)
+
+        caught = response.context["caught"]
+        assert (caught.resolved, caught.resolution_seconds) == (2, 4 * 3600)
+        assert 'id="time-to-resolve">4 h<' in response.content.decode()
+        assert "2 resolved, last 30 days" in response.content.decode()
 
 
 class TestAccess:
