@@ -452,7 +452,7 @@ class TestLiveUpdates:
         client.force_login(agent)
         html = client.get(URL).content.decode()
 
-        assert 'data-live-group="exceptions-all"' in html and 'id="exceptions-changed"' in html
+        assert 'data-exceptions-group="exceptions-all"' in html and 'id="exceptions-changed"' in html
         assert authorize_exceptions_group(agent, "all")
         assert not authorize_exceptions_group(agent, "7")
         assert not authorize_exceptions_group(UserFactory(role=Role.CUSTOMER), "all")

@@ -1,4 +1,5 @@
-// Exception dashboard: one WebSocket to the "exceptions-all" group. When someone else (or the
+// Exception dashboard: one WebSocket to the "exceptions-all" group (data-exceptions-group, not
+// frontline.js's data-live-group, which would open a second one). When someone else (or the
 // rules) opens, resolves, assigns or acknowledges an exception, a banner offers to refresh; the
 // list never re-sorts under the agent's cursor.
 (function () {
@@ -21,7 +22,7 @@
 
   function connect(element) {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + window.location.host + "/ws/live/" + element.dataset.liveGroup + "/");
+    var socket = new WebSocket(scheme + window.location.host + "/ws/live/" + element.dataset.exceptionsGroup + "/");
     socket.onopen = function () { element.dataset.connected = "true"; };
     socket.onmessage = function (event) {
       var message;
