@@ -1,6 +1,7 @@
-"""What the HTTP benchmarks share (``cases_bench.py``, ``logistics_bench.py``): the ``frontline``
-command, a session for a demo user, the server started and stopped by its PID, and the table of
-req/s, latency and web CPU ms per request.
+"""What the HTTP benchmarks share (``cases_bench.py``, ``customers_bench.py``,
+``logistics_bench.py``): their environment (loopback databases only), the ``frontline`` command,
+a session for a demo user, the server started and stopped by its PID, the table of req/s, latency
+and web CPU ms per request, and its JSON file.
 
 Loopback only: the server binds 127.0.0.1 on a free port, the load comes from ``wrk`` when
 installed (else ``bench/http_load.py``), and every run is bounded in time.
@@ -8,6 +9,7 @@ installed (else ``bench/http_load.py``), and every run is bounded in time.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -22,11 +24,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 FRONTLINE = [str(ROOT / ".venv" / "bin" / "frontline")]
 WARM_UP_SECONDS = 8
+LOOPBACK = {"127.0.0.1", "localhost", "::1", None}
 
 #: ``frontline shell`` code that signs ``%(username)r`` in through the configured session store
 #: (``cached_db`` with Redis) and leaves ``user``, ``cookie`` and ``engine`` defined.
@@ -44,6 +48,31 @@ store.create()
 cookie = f"sessionid={store.session_key}; {settings.CSRF_COOKIE_NAME}={_get_new_csrf_string()}"
 engine = settings.SESSION_ENGINE.rsplit(".", 1)[-1]
 """
+
+
+def bench_env(database_file: str) -> dict[str, str]:
+    """The environment a benchmark runs ``frontline`` with: ``DATABASE_URL`` as given (else a
+    SQLite file named ``database_file`` under bench/out), plain HTTP, quiet logs, a cache prefix
+    of its own. Exits when the database or Redis is not on this machine (loopback only)."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", f"sqlite:///{OUT / database_file}")
+    env.update({"HTTPS": "false", "LOG_LEVEL": "WARNING", "DEBUG": "false"})
+    env.setdefault("SECRET_KEY", "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+    env.setdefault("CACHE_PREFIX", f"bench-{os.getpid()}")
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        url = env.get(name, "")
+        if url and not url.startswith("sqlite") and urlsplit(url).hostname not in LOOPBACK:
+            sys.exit(f"bench: {name} must point at 127.0.0.1 (loopback only)")
+    return env
+
+
+def write_json(path: str | None, *, scale: str, database: str, results: list[dict[str, Any]]) -> None:
+    """``--json FILE``: the results table with what it was measured on."""
+    if path:
+        Path(path).write_text(
+            json.dumps({"scale": scale, "database": database, "results": results}, indent=2)
+        )
 
 
 def free_port() -> int:
@@ -84,8 +113,10 @@ def parse_wrk(out: str) -> dict[str, float | str]:
     }
 
 
-def measure(url: str, cookie: str, seconds: int, connections: int) -> dict[str, float | str]:
-    headers = {"Cookie": cookie}
+def measure(
+    url: str, cookie: str, seconds: int, connections: int, extra_headers: dict[str, str] | None = None
+) -> dict[str, float | str]:
+    headers = {"Cookie": cookie, **(extra_headers or {})}
     if shutil.which("wrk"):
         out = subprocess.run(
             [
@@ -94,8 +125,7 @@ def measure(url: str, cookie: str, seconds: int, connections: int) -> dict[str, 
                 f"-c{connections}",
                 f"-d{seconds}s",
                 "--latency",
-                "-H",
-                f"Cookie: {cookie}",
+                *[arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")],
                 url,
             ],
             capture_output=True,
@@ -186,21 +216,23 @@ def measure_endpoints(
     base: str,
     server_pid: int,
     cookie: str,
-    endpoints: list[tuple[str, str]],
+    endpoints: list[tuple[str, str]] | list[tuple[str, str, dict[str, str]]],
     *,
     seconds: int,
     connections: int,
     width: int = 30,
     queries: dict[str, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Load each endpoint for ``seconds`` after a one-second warm-up and print one row per
-    endpoint: req/s, p50/p99 latency, web CPU ms per request (from /proc) and, when
-    ``queries`` is given (label -> SQL queries per request), the query count."""
+    """Load each endpoint (label, path[, extra request headers]) for ``seconds`` after a
+    one-second warm-up and print one row per endpoint: req/s, p50/p99 latency, web CPU ms per
+    request (from /proc) and, when ``queries`` is given (label -> SQL queries per request), the
+    query count."""
     extra = f" {'queries':>8}" if queries is not None else ""
     print(f"{'endpoint':<{width}} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms':>8}{extra}  non-2xx")
     results: list[dict[str, Any]] = []
-    for label, path in endpoints:
-        request = urllib.request.Request(base + path, headers={"Cookie": cookie})
+    for label, path, *more in endpoints:
+        headers: dict[str, str] = more[0] if more else {}
+        request = urllib.request.Request(base + path, headers={"Cookie": cookie, **headers})
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 status = response.status
@@ -209,9 +241,9 @@ def measure_endpoints(
         if status != 200:
             print(f"{label:<{width}} skipped: HTTP {status} for {path}")
             continue
-        measure(base + path, cookie, 1, connections)  # warm caches and connections
+        measure(base + path, cookie, 1, connections, headers)  # warm caches and connections
         cpu_before = tree_cpu_seconds(server_pid)
-        result: dict[str, Any] = dict(measure(base + path, cookie, seconds, connections))
+        result: dict[str, Any] = dict(measure(base + path, cookie, seconds, connections, headers))
         served = float(result["rps"]) * seconds
         result["cpu_ms"] = (tree_cpu_seconds(server_pid) - cpu_before) * 1000 / served if served else 0.0
         if queries is not None:

@@ -22,22 +22,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
-import urllib.request
-from pathlib import Path
+from urllib.parse import quote
 
 from _common import (
     OUT,
     ROOT,
     SESSION,
+    bench_env,
     frontline,
     load_average,
     measure_endpoints,
     serving,
     shell,
     tool,
+    write_json,
 )
 
 USERNAME = "sara"
@@ -58,7 +58,6 @@ print(json.dumps({"cookie": cookie, "case": case.reference, "cases": Case.object
 
 
 def targets(case: str) -> dict[str, list[tuple[str, str]]]:
-    quote = urllib.request.quote
     return {
         "queue": [
             ("queue: my cases", "/cases/"),
@@ -100,12 +99,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    OUT.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
-    env.setdefault("DATABASE_URL", f"sqlite:///{OUT / f'cases-bench-{args.scale}.sqlite3'}")
-    env.update({"HTTPS": "false", "LOG_LEVEL": "WARNING", "DEBUG": "false"})
-    env.setdefault("SECRET_KEY", "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
-    env.setdefault("CACHE_PREFIX", f"bench-{os.getpid()}")
+    env = bench_env(f"cases-bench-{args.scale}.sqlite3")
     if args.no_page_cache:
         env["QUEUE_PAGE_CACHE_SECONDS"] = "0"
 
@@ -140,10 +134,7 @@ def main() -> int:
             base, server_pid, info["cookie"], chosen, seconds=args.seconds, connections=args.connections
         )
         print(f"load average after: {load_average()}")
-    if args.json:
-        Path(args.json).write_text(
-            json.dumps({"scale": args.scale, "database": database, "results": results}, indent=2)
-        )
+    write_json(args.json, scale=args.scale, database=database, results=results)
     return 0
 
 

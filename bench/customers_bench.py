@@ -13,73 +13,33 @@ stops the server by PID. Nothing leaves the machine; every run is bounded in tim
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import shutil
-import subprocess
 import sys
 import time
-import urllib.request
-from pathlib import Path
+from urllib.parse import quote
 
-from _common import serving
+from _common import (
+    OUT,
+    ROOT,
+    SESSION,
+    bench_env,
+    frontline,
+    load_average,
+    measure_endpoints,
+    serving,
+    shell,
+    tool,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
-FRONTLINE = [str(ROOT / ".venv" / "bin" / "frontline")]
+USERNAME = "bench-agent"
 HTMX = {"HX-Request": "true"}
 QUERIES = ["harr", "maria", "gmbh", "555", "lopez ana", "example.com", "shop-1", "müller", "kim", "jose"]
-
-
-def frontline(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        FRONTLINE + list(args), env=env, cwd=OUT, capture_output=True, text=True, check=True
-    )
-    return result.stdout
-
-
-def session_cookie(env: dict[str, str]) -> str:
-    code = (
-        "from django.conf import settings\n"
-        "from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY\n"
-        "from django.utils.module_loading import import_string\n"
-        "User = get_user_model()\n"
-        "u, _ = User.objects.get_or_create(username='bench-agent', defaults={'role': 'agent'})\n"
-        "s = import_string(settings.SESSION_ENGINE + '.SessionStore')()  # the configured store (cached_db with Redis)\n"
-        "s[SESSION_KEY] = str(u.pk); s[BACKEND_SESSION_KEY] = 'frontline.accounts.backends.RoleBackend'\n"
-        "s[HASH_SESSION_KEY] = u.get_session_auth_hash(); s.create()\n"
-        "print(s.session_key)\n"
-    )
-    return frontline(env, "shell", "-c", code).strip().splitlines()[-1]
-
-
-def wrk(url: str, cookie: str, seconds: int, connections: int, headers: dict[str, str] | None = None) -> str:
-    extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            f"-c{connections}",
-            f"-d{seconds}s",
-            "--latency",
-            "-H",
-            f"Cookie: sessionid={cookie}",
-            *extra,
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=seconds + 60,
-        check=True,
-    ).stdout
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    p50 = re.search(r"50%\s+([\d.]+\w+)", out)
-    p99 = re.search(r"99%\s+([\d.]+\w+)", out)
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return (
-        f"{float(rps.group(1)) if rps else 0:8.1f} req/s  p50 {p50.group(1) if p50 else '?':>8}  "
-        f"p99 {p99.group(1) if p99 else '?':>8}  non-2xx {non2xx.group(1) if non2xx else 0}"
-    )
+#: The staff user the benchmark signs in as (an agent, created on first run), then its session.
+SIGN_IN = (
+    "from django.contrib.auth import get_user_model\n"
+    "get_user_model().objects.get_or_create(username=%(username)r, defaults={'role': 'agent'})\n"
+    + SESSION
+    + "print(cookie)\n"
+)
 
 
 def main() -> int:
@@ -94,78 +54,39 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=50, help="requests per endpoint when profiling")
     args = parser.parse_args()
 
-    OUT.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
-    env.setdefault("DATABASE_URL", f"sqlite:///{OUT / f'bench-{args.scale}.sqlite3'}")
-    env.update({"HTTPS": "false", "LOG_LEVEL": "WARNING", "DEBUG": "false"})
-    env.setdefault("SECRET_KEY", "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
-    env.setdefault("CACHE_PREFIX", f"bench-{os.getpid()}")
+    env = bench_env(f"bench-{args.scale}.sqlite3")
 
     frontline(env, "migrate", "--no-input")
-    count = frontline(
-        env, "shell", "-c", "from frontline.customers.models import Customer; print(Customer.objects.count())"
-    )
-    if int(count.strip().splitlines()[-1]) == 0:
+    count = "from frontline.customers.models import Customer; print(Customer.objects.count())"
+    if int(shell(env, count)) == 0:
         started = time.perf_counter()
         frontline(env, "seed", "--scale", args.scale)
         print(f"seeded scale {args.scale} in {time.perf_counter() - started:.1f} s")
-    customers = frontline(
-        env, "shell", "-c", "from frontline.customers.models import Customer; print(Customer.objects.count())"
-    )
+    customers = int(shell(env, count))
+    paths = [
+        ("customer list (page 1)", "/customers/", {}),
+        ("customer list (page 20)", "/customers/?offset=475", {}),
+        *[(f"search '{q}'", f"/customers/?q={quote(q)}", {}) for q in QUERIES[:4]],
+        ("quick search 'harr'", "/search/?q=harr", HTMX),  # the header box asks with HTMX
+        ("API list", "/api/v1/customers/?limit=50", {}),
+    ]
+    cookie = shell(env, SIGN_IN % {"username": USERNAME})
     if args.profile:
         sys.path.insert(0, str(ROOT / "bench"))
         import inprocess
 
-        frontline(
-            env,
-            "shell",
-            "-c",
-            "from django.contrib.auth import get_user_model; "
-            "get_user_model().objects.get_or_create(username='bench-agent', defaults={'role': 'agent'})",
-        )
-        paths = [
-            ("customer list (page 1)", "/customers/"),
-            ("customer list (page 20)", "/customers/?offset=475"),
-            *[(f"search '{q}'", f"/customers/?q={urllib.request.quote(q)}") for q in QUERIES[:4]],
-            ("quick search 'harr'", "/search/?q=harr", HTMX),
-            ("API list", "/api/v1/customers/?limit=50"),
-        ]
-        print(inprocess.profile(env, paths, repeat=args.repeat, username="bench-agent", cwd=OUT))
+        print(inprocess.profile(env, paths, repeat=args.repeat, username=USERNAME, cwd=OUT))
         return 0
-    cookie = session_cookie(env)
-    with serving(env, args.workers) as (_server_pid, base):
-        targets: list[tuple[str, str, dict[str, str]]] = [
-            ("customer list (page 1)", "/customers/", {}),
-            ("customer list (page 20)", "/customers/?offset=475", {}),
-        ]
-        targets += [(f"search '{q}'", f"/customers/?q={urllib.request.quote(q)}", {}) for q in QUERIES[:4]]
-        targets += [
-            ("quick search 'harr'", "/search/?q=harr", HTMX),  # the header box asks with HTMX
-            ("API list", "/api/v1/customers/?limit=50", {}),
-        ]
+    with serving(env, args.workers) as (server_pid, base):
         print(
-            f"customers: {customers.strip().splitlines()[-1]}  database: {env['DATABASE_URL'].split(':')[0]}  "
-            f"web processes: {args.workers}  connections: {args.connections}  {args.seconds}s each"
+            f"customers: {customers:,}  database: {env['DATABASE_URL'].split(':')[0]}  "
+            f"web processes: {args.workers}  connections: {args.connections}  {args.seconds}s each  "
+            f"load average before: {load_average()}  tool: {tool()}"
         )
-        use_wrk = shutil.which("wrk") is not None
-        for label, path, extra in targets:
-            urllib.request.urlopen(
-                urllib.request.Request(base + path, headers={"Cookie": f"sessionid={cookie}", **extra})
-            )
-            if use_wrk:
-                line = wrk(base + path, cookie, args.seconds, args.connections, extra)
-            else:
-                sys.path.insert(0, str(ROOT / "bench"))
-                import http_load
-
-                line = http_load.run(
-                    label,
-                    [base + path],
-                    seconds=args.seconds,
-                    concurrency=args.connections,
-                    headers={"Cookie": f"sessionid={cookie}", **extra},
-                ).line()
-            print(f"{label:<28} {line}", flush=True)
+        measure_endpoints(
+            base, server_pid, cookie, paths, seconds=args.seconds, connections=args.connections, width=28
+        )
+        print(f"load average after: {load_average()}")
     return 0
 
 

@@ -36,19 +36,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import signal
 import sys
 import time
-from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-from _common import OUT, ROOT, SESSION, frontline, load_average, measure_endpoints, serving, shell, tool
+from _common import (
+    OUT,
+    ROOT,
+    SESSION,
+    bench_env,
+    frontline,
+    load_average,
+    measure_endpoints,
+    serving,
+    shell,
+    tool,
+    write_json,
+)
 
 USERNAME = "sara"
 NAME_QUERY = "aurion headphones"
-LOOPBACK = {"127.0.0.1", "localhost", "::1", None}
 #: Customers to seed per scale: those the orders seeder gives orders (``MAX_CUSTOMERS_WITH_ORDERS``,
 #: 10,000 at scale l), a fifth more without orders, and the three seed-000 buyers.
 CUSTOMER_SHARE = 1.2
@@ -113,13 +122,6 @@ def targets(info: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def refuse_remote(env: dict[str, str]) -> None:
-    for name in ("DATABASE_URL", "REDIS_URL"):
-        url = env.get(name, "")
-        if url and not url.startswith("sqlite") and urlsplit(url).hostname not in LOOPBACK:
-            sys.exit(f"logistics_bench: {name} must point at 127.0.0.1 (loopback only)")
-
-
 def seed(env: dict[str, str], scale: str) -> None:
     """Seed an empty database with what the pages need, through ``frontline seed``; refuse a
     database that holds other data but fewer products than the scale's."""
@@ -171,13 +173,7 @@ def main() -> int:
     signal.signal(signal.SIGALRM, lambda *_: sys.exit(f"logistics_bench: stopped after {args.max_seconds} s"))
     signal.alarm(args.max_seconds)
 
-    OUT.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
-    env.setdefault("DATABASE_URL", f"sqlite:///{OUT / f'logistics-bench-{args.scale}.sqlite3'}")
-    env.update({"HTTPS": "false", "LOG_LEVEL": "WARNING", "DEBUG": "false"})
-    env.setdefault("SECRET_KEY", "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
-    env.setdefault("CACHE_PREFIX", f"bench-{os.getpid()}")
-    refuse_remote(env)
+    env = bench_env(f"logistics-bench-{args.scale}.sqlite3")
 
     frontline(env, "migrate", "--no-input")
     seed(env, args.scale)
@@ -232,10 +228,7 @@ def main() -> int:
             f"under {SLOW_RPS} req/s or over {MANY_QUERIES} queries: {', '.join(slow)} "
             "(look closer with --profile)"
         )
-    if args.json:
-        Path(args.json).write_text(
-            json.dumps({"scale": args.scale, "database": database, "results": results}, indent=2)
-        )
+    write_json(args.json, scale=args.scale, database=database, results=results)
     return 0
 
 
