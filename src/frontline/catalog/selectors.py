@@ -253,6 +253,10 @@ class _Queue:
         )
 
 
+#: A warehouse with inbound stock for a product but no stock level row yet.
+_NO_LEVEL: tuple[int, int, int, int, int | None, str, datetime | None] = (0, 0, 0, 0, None, "", None)
+
+
 def _best_promise(promise: av.Promise) -> tuple[bool, date, date]:
     return (promise.from_restock, promise.ship_date, promise.delivery_date or promise.ship_date)
 
@@ -331,15 +335,7 @@ def availability_for_products(
                 restock = av.next_restock(lines, today=queue.today)
             else:
                 restock = None
-            on_hand, reserved, incoming, outgoing, threshold, source, as_of = level or (
-                0,
-                0,
-                0,
-                0,
-                None,
-                "",
-                None,
-            )
+            on_hand, reserved, incoming, outgoing, threshold, source, as_of = level or _NO_LEVEL
             if threshold is None:
                 threshold = product.low_stock_threshold
             available = on_hand - reserved

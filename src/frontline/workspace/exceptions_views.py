@@ -244,11 +244,11 @@ def _rows(exceptions: list[DeliveryException]) -> list[ExceptionRow]:
 
 
 @dataclass(frozen=True)
-class CaughtProactively:
-    """Of the exceptions detected in the window where someone made the first contact, the share
-    where it was us (``contacted_first``); and of those the team resolved (delivery closing one
-    on its own does not count), how many and how long it took on average (seed 004's
-    "exception resolution time")."""
+class ExceptionMetrics:
+    """The dashboard's measures over the exceptions detected in the last ``days``: of those where
+    someone made the first contact, the share where it was us (``contacted_first``, "caught
+    proactively"); and of those the team resolved (a delivery closing one on its own does not
+    count), how many and how long it took on average (seed 004's "exception resolution time")."""
 
     ours: int
     theirs: int
@@ -269,7 +269,7 @@ class CaughtProactively:
         return round(100 * self.ours / self.total) if self.total else None
 
 
-def caught_proactively(*, days: int = CAUGHT_WINDOW_DAYS) -> CaughtProactively:
+def exception_metrics(*, days: int = CAUGHT_WINDOW_DAYS) -> ExceptionMetrics:
     """1 query."""
     since = timezone.now() - timedelta(days=days)
     by_the_team = Q(status=ExceptionStatus.RESOLVED, resolved_at__isnull=False)
@@ -283,7 +283,7 @@ def caught_proactively(*, days: int = CAUGHT_WINDOW_DAYS) -> CaughtProactively:
         ),
     )
     resolution = counts["resolution"]
-    return CaughtProactively(
+    return ExceptionMetrics(
         ours=counts["ours"] or 0,
         theirs=counts["theirs"] or 0,
         days=days,
@@ -383,7 +383,7 @@ def exception_dashboard(request: HttpRequest) -> HttpResponse:
     }
     if wants_fragment(request, RESULTS_ID):
         return render(request, "workspace/partials/_exception_results.html", context, status=status)
-    context.update(counts=selectors.exception_counts(), caught=caught_proactively())
+    context.update(counts=selectors.exception_counts(), caught=exception_metrics())
     return render(request, "workspace/exceptions.html", context, status=status)
 
 
